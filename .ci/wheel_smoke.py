@@ -1,0 +1,17 @@
+"""Run from outside the repo, with the wheel installed in a fresh venv: import mpkit and load every data sample."""
+import sys
+from pathlib import Path
+import mpkit, mpkit.config, mpkit.papers, mpkit.results
+here = Path(mpkit.__file__).resolve()
+assert 'site-packages' in here.parts, f'mpkit imported from {here}, not from the installed wheel'
+assert mpkit.config.repo_root() is None, 'an installed wheel should not see a checkout'
+assert len(mpkit.papers.PAPERS) == 42
+import mpkit.data
+d = mpkit.data.data_dir()
+assert 'site-packages' in d.resolve().parts, f'data_samples found at {d}, not inside the wheel'
+loaded = mpkit.data.load_every_sample()
+for name, summary in loaded.items(): print(f'  {name:28s} {summary}')
+import subprocess
+out = subprocess.run([sys.executable, '-m', 'mpkit', 'papers'], capture_output=True, text=True, check=True).stdout
+assert 'hubert' in out
+print(f'wheel OK: mpkit {mpkit.__version__} from {here.parent}, {len(loaded)} samples loaded from {d}')

@@ -1,0 +1,87 @@
+# mpkit: `make lab` opens the course, `make test` runs everything CI runs.
+SHELL := /bin/bash
+PYTHON ?= python3
+TORCH_SPEC ?= torch==2.13.0
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+LAB_PORT ?= 8888
+LAB_ARGS ?=
+# everything the tests run is in quick mode and writes results outside the checkout
+TEST_ENV := MPKIT_BUDGET=quick MPLBACKEND=Agg PYTHONHASHSEED=0
+
+.PHONY: lab test venv export-check clean-check pytest nbtest wheel-check results bench clean-nbs browser docs docs-test
+
+# The stamp depends on pyproject.toml: nothing slow happens when everything is installed already.
+$(VENV)/.stamp: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q "$(TORCH_SPEC)"
+	$(PIP) install -q -e ".[dev]"
+	@touch $@
+
+venv: $(VENV)/.stamp
+
+lab: venv
+	@echo "Starting JupyterLab on http://127.0.0.1:$(LAB_PORT)/lab (the URL with its token follows)"
+	$(VENV)/bin/jupyter lab --no-browser --ip 127.0.0.1 --port $(LAB_PORT) --ServerApp.root_dir=nbs $(LAB_ARGS)
+
+test: venv browser
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory export-check clean-check pytest nbtest wheel-check && \
+	echo "== make test: all green in $$(( $$(date +%s) - start )) s =="
+
+# 1. mpkit/ is exactly what the notebooks export
+export-check: venv
+	@echo "== export-sync check =="
+	$(VENV)/bin/nbdev-export
+	@git diff --exit-code --stat -- mpkit && test -z "$$(git status --porcelain --untracked-files=all -- mpkit)" \
+	  || (echo "mpkit/ is out of sync with nbs/: run nbdev-export and commit mpkit/"; git status --short -- mpkit; exit 1)
+
+# 2. notebooks are committed clean: no outputs, execution counts, metadata noise or widget state
+clean-check: venv
+	@echo "== clean-notebook check =="
+	$(VENV)/bin/nbdev-clean
+	$(PY) .ci/strip_nbs.py nbs
+	@git diff --exit-code --stat -- nbs || (echo "notebooks are not clean: run 'make clean-nbs' and commit"; exit 1)
+
+clean-nbs: venv
+	$(VENV)/bin/nbdev-clean
+	$(PY) .ci/strip_nbs.py nbs
+
+# 3. the library's tests (network disabled for the code under test, HOME in a temp folder)
+pytest: venv
+	@echo "== pytest =="
+	$(TEST_ENV) $(VENV)/bin/pytest -q tests
+
+# 4. every notebook, in quick mode, one at a time (two training jobs on 2 cores starve each other)
+nbtest: venv
+	@echo "== nbdev-test (quick mode) =="
+	@tmp=$$(mktemp -d); $(TEST_ENV) MPKIT_RESULTS_PATH=$$tmp $(VENV)/bin/nbdev-test --n-workers 0 --do-print --timing; rc=$$?; rm -rf $$tmp; exit $$rc
+
+# 5. the wheel installs with the pinned torch in a fresh venv outside the repo, imports, and loads every sample
+wheel-check: venv
+	@echo "== wheel check =="
+	@tmp=$$(mktemp -d); trap "rm -rf $$tmp" EXIT; \
+	$(PY) -m build --wheel --outdir $$tmp/dist . >$$tmp/build.log 2>&1 || (tail -30 $$tmp/build.log; exit 1); \
+	$(PYTHON) -m venv $$tmp/venv && \
+	$$tmp/venv/bin/pip install -q "$(TORCH_SPEC)" && \
+	$$tmp/venv/bin/pip install -q $$tmp/dist/*.whl && \
+	cd $$tmp && MPKIT_BUDGET=quick $$tmp/venv/bin/python $(CURDIR)/.ci/wheel_smoke.py
+
+# Real-browser tests need Debian chromium; install it when we can (root + apt), else they skip with a reason.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  && echo "installed chromium"; } || echo "chromium not available: browser tests will skip"
+
+# Run every course notebook (full budget unless BUDGET=quick) and write results/results.json + the README table
+BUDGET ?= full
+results: venv
+	@for d in nbs/text nbs/vision nbs/speech; do [ -d $$d ] || continue; \
+	  MPKIT_BUDGET=$(BUDGET) MPLBACKEND=Agg $(VENV)/bin/nbdev-test --n-workers 0 --do-print --timing $$d || exit 1; done
+	$(PY) -m mpkit results --readme README.md
+
+bench: venv
+	$(PIP) install -q -e ".[dev,bench]"
+	$(PY) benchmarks/bench_core.py
+	$(PY) benchmarks/bench_train.py
