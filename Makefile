@@ -27,7 +27,7 @@ lab: venv
 
 test: venv browser
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory export-check clean-check pytest nbtest wheel-check && \
+	$(MAKE) --no-print-directory export-check clean-check pytest nbtest wheel-check docs-test && \
 	echo "== make test: all green in $$(( $$(date +%s) - start )) s =="
 
 # 1. mpkit/ is exactly what the notebooks export
@@ -80,6 +80,24 @@ results: venv
 	@for d in nbs/text nbs/vision nbs/speech; do [ -d $$d ] || continue; \
 	  MPKIT_BUDGET=$(BUDGET) MPLBACKEND=Agg $(VENV)/bin/nbdev-test --n-workers 0 --do-print --timing $$d || exit 1; done
 	$(PY) -m mpkit results --readme README.md
+
+# The course website: every notebook under nbs/ (or NBS="nbs/09_papers.ipynb 'text/*.ipynb'") rendered into _docs/
+# by Sphinx + MyST-NB, offline; notebooks run in quick mode one at a time, cached in .cache/docs/.
+NBS ?=
+DOCS_TIMEOUT ?= 900
+$(VENV)/.stamp-docs: $(VENV)/.stamp
+	$(PIP) install -q -e ".[dev,docs]"
+	@touch $@
+
+docs: $(VENV)/.stamp-docs
+	@echo "== course website =="
+	MPKIT_BUDGET=quick $(PY) .ci/docs/build.py --timeout $(DOCS_TIMEOUT) $(NBS)
+	@echo "open _docs/index.html, or serve it: $(PY) -m http.server -d _docs 8000"
+
+# builds the site, serves it on localhost and checks it in headless chromium (screenshots in artifacts/docs/)
+docs-test: docs browser
+	@echo "== course website in a real browser =="
+	$(TEST_ENV) MPKIT_DOCS_TEST=1 MPKIT_DOCS_SITE=_docs $(VENV)/bin/pytest -q tests/test_docs_site.py
 
 bench: venv
 	$(PIP) install -q -e ".[dev,bench]"
