@@ -35,6 +35,7 @@ def _write_atomic(path: Path, text: str):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix='.tmp')
     with os.fdopen(fd, 'w') as f: f.write(text)
+    os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be read by everyone
     os.replace(tmp, path)
 
 # %% ../nbs/10_results.ipynb #f35d1266
