@@ -1,0 +1,73 @@
+"Tests of mpkit.methods.mask_tuning: the straight-through gate, weight masks, gradient dropout and the classifiers."
+import pytest
+import torch
+from mpkit.models import MaskedAutoencoder
+from mpkit.methods.mask_tuning import (binarize, WeightMask, add_weight_masks, masked_share, gradient_dropout,
+                                       kl_to_teacher, EncoderClassifier, MaskTunedClassifier, few_shot_split,
+                                       shot_batches, accuracy_hits)
+
+ATTN = r'^encoder\.blocks\.\d+\.attn\.'
+
+
+def tiny():
+    torch.manual_seed(0)
+    return MaskedAutoencoder(8, 4, 1, 16, 1, 2, 16, 1)
+
+
+def test_binarize_straight_through():
+    s = torch.tensor([0.01, 0.001], requires_grad=True)
+    gate = binarize(s)
+    (gate * torch.tensor([2.0, 3.0])).sum().backward()
+    assert gate.tolist() == [1.0, 0.0] and s.grad.tolist() == [2.0, 3.0]
+
+
+def test_masks_start_on_and_only_scores_train():
+    m = tiny()
+    x = torch.rand(3, 1, 8, 8)
+    before = m.encode(x).detach()
+    masks = add_weight_masks(m, include=ATTN)
+    assert set(masks) == {'encoder.blocks.0.attn.qkv', 'encoder.blocks.0.attn.proj'}
+    assert torch.allclose(m.encode(x), before, atol=1e-6)
+    assert masked_share(masks)['all'] == 0.0
+    assert all('scores' in n for n, p in m.named_parameters() if p.requires_grad)
+    with pytest.raises(ValueError, match='at least one'): add_weight_masks(tiny(), include='nope')
+    with pytest.raises(ValueError, match='scale > threshold'): WeightMask((2,), scale=0.001)
+
+
+def test_gradient_dropout_keep_rates():
+    g = torch.ones(50000)
+    gen = torch.Generator().manual_seed(0)
+    assert (gradient_dropout(g, 3 * g, generator=gen) == g).all()
+    kept = (gradient_dropout(g, -3 * g, generator=gen) != 0).float().mean().item()
+    assert kept == pytest.approx(0.25, abs=0.01)
+    with pytest.raises(ValueError, match='lam'): gradient_dropout(g, g, lam=2.0)
+
+
+def test_kl_to_teacher_minimum_at_teacher():
+    t = torch.randn(5, 4)
+    assert kl_to_teacher(t, t) < kl_to_teacher(torch.zeros(5, 4), t)
+
+
+def test_mask_tuned_classifier_trains_scores_not_weights():
+    m = MaskTunedClassifier(tiny(), 16, 3, include=ATTN, generator=torch.Generator().manual_seed(0))
+    x, y = torch.rand(6, 1, 8, 8), torch.tensor([0, 1, 2, 0, 1, 2])
+    out = m(x, y)
+    out.loss.backward()
+    assert out.pred.shape == (6, 3) and out.extras['kl'] is not None
+    assert all(p.grad is None for n, p in m.encoder.named_parameters() if 'scores' not in n)
+    assert accuracy_hits(m, x, y).shape == (6,)
+
+
+def test_probe_and_full_finetune_freezing():
+    probe, full = EncoderClassifier(tiny(), 16, 3), EncoderClassifier(tiny(), 16, 3, train_encoder=True)
+    assert not any(p.requires_grad for p in probe.encoder.parameters())
+    assert all(p.requires_grad for p in full.encoder.parameters())
+
+
+def test_few_shot_split_and_batches():
+    y = torch.arange(30) % 3
+    shots, rest = few_shot_split(y, 4, pool=24, generator=torch.Generator().manual_seed(0))
+    assert torch.bincount(y[shots]).tolist() == [4, 4, 4] and (shots < 24).all() and len(rest) == 18
+    b = shot_batches(torch.rand(30, 1, 8, 8), y, batch_size=5, generator=torch.Generator().manual_seed(0))(0)
+    assert b['imgs'].shape == (5, 1, 8, 8) and b['labels'].shape == (5,)
+    with pytest.raises(ValueError, match='at least shots'): few_shot_split(y, 20)
