@@ -10,8 +10,8 @@ import time
 import torch
 import torch.nn as nn
 from ..masking import MaskInfo, random_mask, gather_visible
-from ..models import Output, PatchEmbed, TransformerEncoder, CrossAttentionBlock, patchify, unpatchify, sincos_pos_embed
-from ..models import _norm_patches, _ids_from_mask
+from ..models import Output, PatchEmbed, TransformerEncoder, CrossAttentionBlock, MaskedAutoencoder, sincos_pos_embed
+from ..models import _ids_from_mask
 from .mae import pretrain_mae, probe_encoder, reconstruction_errors
 
 # %% auto #0
@@ -83,12 +83,8 @@ class ContextAutoencoder(nn.Module):
         self.decoder = TransformerEncoder(dim, dec_depth, heads, mlp_ratio=mlp_ratio)
         self.head = nn.Linear(dim, patch * patch * in_chans)
 
-    def target(self, imgs):
-        "What the decoder predicts: `(B, L, p*p*C)` patches, normalised per patch when `norm_pix`."
-        t = patchify(imgs, self.patch)
-        if not self.norm_pix: return t
-        mean, std = _norm_patches(t)
-        return (t - mean) / std
+    # the target, probe features and pixel-space reconstruction are MAE's: same patches, same attribute names
+    target = MaskedAutoencoder.target
 
     def forward(self, imgs, *, mask_ratio=0.5, generator=None, mask=None) -> Output:  # CAE hides 98 of 196 patches
         x = self.embed(imgs) + self.pos
@@ -112,19 +108,8 @@ class ContextAutoencoder(nn.Module):
                       extras=dict(latent=z_v, pred_latent=z_hat, target_latent=z_m, ids_keep=ids_keep, ids_hidden=ids_hid,
                                   reconstruction=rec.detach(), alignment=align.detach()))
 
-    def encode(self, imgs, *, pool=True):
-        "Features for probes: all patches, no masking. `(B, D)` mean-pooled, or `(B, L, D)` with `pool=False`."
-        h = self.encoder(self.embed(imgs) + self.pos)
-        return h.mean(1) if pool else h
-
-    def reconstruct(self, out: Output, imgs, *, paste=True):
-        "Predicted images `(B, C, H, W)` in pixel space; visible patches pasted from `imgs` when `paste` (else their mean)."
-        pred, target = out.pred, patchify(imgs, self.patch)
-        if self.norm_pix:
-            mean, std = _norm_patches(target)
-            pred = pred * std + mean
-        if paste: pred = torch.where(out.mask[..., None], pred, target)
-        return unpatchify(pred, self.patch, *self.img_size, self.in_chans)
+    encode = MaskedAutoencoder.encode
+    reconstruct = MaskedAutoencoder.reconstruct
 
 # %% ../../nbs/vision/03_cae.ipynb #913e0a94
 def effective_rank(features: torch.Tensor) -> float:
