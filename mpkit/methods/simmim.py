@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 from ..masking import simmim_mask
-from ..models import Output, PatchEmbed, LinearHead, TransformerEncoder, patchify, unpatchify, sincos_pos_embed
+from ..models import Output, PatchEmbed, LinearHead, TransformerEncoder, MaskedAutoencoder, patchify, unpatchify, sincos_pos_embed
 from ..losses import masked_l1
 from .mae import probe_encoder
 from ..train import History, fit
@@ -83,10 +83,7 @@ class SimMIM(nn.Module):
         loss = masked_l1(pred, target, mask, allow_empty=True)
         return Output(loss=loss, pred=pred, mask=mask, target=target, extras={'hidden': h})
 
-    def encode(self, imgs, *, pool=True):
-        "Features for probes: all patches, no mask. `(B, D)` mean-pooled, or `(B, L, D)` with `pool=False`."
-        h = self.encoder(self.embed(imgs) + self.pos)
-        return h.mean(1) if pool else h
+    encode = MaskedAutoencoder.encode   # probe features as in MAE: all patches, no mask
 
     def reconstruct(self, out: Output, imgs, *, paste=True):
         "Predicted images `(B, C, H, W)`; the visible patches pasted from `imgs` when `paste`."
