@@ -10,7 +10,7 @@ LAB_ARGS ?=
 # everything the tests run is in quick mode and writes results outside the checkout
 TEST_ENV := MPKIT_BUDGET=quick MPLBACKEND=Agg PYTHONHASHSEED=0
 
-.PHONY: lab test venv export-check clean-check pytest nbtest wheel-check results bench clean-nbs browser docs docs-test
+.PHONY: lab test venv export-check clean-check pytest nbtest nbtime wheel-check results bench clean-nbs browser docs docs-test browser-test
 
 # The stamp depends on pyproject.toml: nothing slow happens when everything is installed already.
 $(VENV)/.stamp: pyproject.toml
@@ -25,9 +25,15 @@ lab: venv
 	@echo "Starting JupyterLab on http://127.0.0.1:$(LAB_PORT)/lab (the URL with its token follows)"
 	$(VENV)/bin/jupyter lab --no-browser --ip 127.0.0.1 --port $(LAB_PORT) --ServerApp.root_dir=nbs $(LAB_ARGS)
 
+# The stages of `make test`, in order; each one's time, and the ten slowest notebooks, are printed at the end.
+STAGES := export-check clean-check pytest nbtest wheel-check docs browser-test
+TIMES := .cache/test-times
 test: venv browser
-	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory export-check clean-check pytest nbtest wheel-check docs-test && \
+	@start=$$(date +%s); rm -rf $(TIMES); mkdir -p $(TIMES); \
+	for s in $(STAGES); do t0=$$(date +%s); \
+	  $(MAKE) --no-print-directory $$s || { $(PY) .ci/report.py $(TIMES) "$$s"; exit 1; }; \
+	  printf '%s\t%s\n' $$s $$(( $$(date +%s) - t0 )) >> $(TIMES)/stages.tsv; done; \
+	$(PY) .ci/report.py $(TIMES); \
 	echo "== make test: all green in $$(( $$(date +%s) - start )) s =="
 
 # 1. mpkit/ is exactly what the notebooks export
@@ -53,10 +59,16 @@ pytest: venv
 	@echo "== pytest =="
 	$(TEST_ENV) $(VENV)/bin/pytest -q tests
 
-# 4. every notebook, in quick mode, one at a time (two training jobs on 2 cores starve each other)
+# 4. every notebook, in quick mode, one at a time (two training jobs on 2 cores starve each other), in a Jupyter
+#    kernel as the website runs it; the executed copies go to .cache/executed/, and the website build renders
+#    them instead of running the notebooks a second time
 nbtest: venv
-	@echo "== nbdev-test (quick mode) =="
-	@tmp=$$(mktemp -d); $(TEST_ENV) MPKIT_RESULTS_PATH=$$tmp $(VENV)/bin/nbdev-test --n-workers 0 --do-print --timing; rc=$$?; rm -rf $$tmp; exit $$rc
+	@echo "== notebooks (quick mode, each executed once) =="
+	@mkdir -p $(TIMES); $(TEST_ENV) $(PY) .ci/nbrun.py --times $(TIMES)/notebooks.tsv
+
+# each course notebook's quick mode, alone, three times: the medians go to results/nbtime.md (reported, not asserted)
+nbtime: venv
+	$(TEST_ENV) $(PY) .ci/nbrun.py --course --repeat 3 --table results/nbtime.md
 
 # 5. the wheel installs with the pinned torch in a fresh venv outside the repo, imports, and loads every sample
 wheel-check: venv
@@ -74,11 +86,12 @@ browser:
 	  (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  && echo "installed chromium"; } || echo "chromium not available: browser tests will skip"
 
-# Run every course notebook (full budget unless BUDGET=quick) and write results/results.json + the README table
+# Run every course notebook (full budget unless BUDGET=quick; NBS="text/*.ipynb" for one family) and write
+# results/results.json + the README table
 BUDGET ?= full
 results: venv
-	@for d in nbs/text nbs/vision nbs/speech; do [ -d $$d ] || continue; \
-	  MPKIT_BUDGET=$(BUDGET) MPLBACKEND=Agg $(VENV)/bin/nbdev-test --n-workers 0 --do-print --timing $$d || exit 1; done
+	MPKIT_BUDGET=$(BUDGET) MPLBACKEND=Agg PYTHONHASHSEED=0 $(PY) .ci/nbrun.py --course --results results \
+	  --timeout 3600 $(NBS)
 	$(PY) -m mpkit results --readme README.md
 
 # The course website: every notebook under nbs/ (or NBS="nbs/09_papers.ipynb 'text/*.ipynb'") rendered into _docs/
@@ -95,7 +108,9 @@ docs: $(VENV)/.stamp-docs
 	@echo "open _docs/index.html, or serve it: $(PY) -m http.server -d _docs 8000"
 
 # builds the site, serves it on localhost and checks it in headless chromium (screenshots in artifacts/docs/)
-docs-test: docs browser
+docs-test: docs browser-test
+
+browser-test: venv browser
 	@echo "== course website in a real browser =="
 	$(TEST_ENV) MPKIT_DOCS_TEST=1 MPKIT_DOCS_SITE=_docs $(VENV)/bin/pytest -q tests/test_docs_site.py
 

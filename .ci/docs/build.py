@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 ROOT = Path(__file__).resolve().parents[2]
 CONF = Path(__file__).resolve().parent
 NBS, STAGE, CACHE = ROOT/'nbs', ROOT/'_proc', ROOT/'.cache'/'docs'
-FOLDER_ORDER = ['text', 'vision', 'speech']   # the course's three families first, other folders after them
+EXECUTED = ROOT/'.cache'/'executed'   # notebooks executed by the test pass (.ci/nbrun.py), outputs included
 API = 'api'
 _DIRECTIVE = re.compile(r'^\s*#\|\s*(.*?)\s*$')
 _SHOW_DOC = re.compile(r'^show_doc\(\s*([\w.]+)\s*(?:,[^)]*)?\)\s*$')
@@ -91,6 +91,68 @@ def resolve_show_doc(name: str, default: str | None, exports: dict[str, list[str
         if name.split('.')[0] in exports.get(mod, []): return f'mpkit.{mod}.{name}'
     return None
 
+def test_flags() -> set[str]:
+    "nbdev's test flags (pyproject's `tst_flags`): cells carrying one do not run."
+    return set(tomllib.loads((ROOT/'pyproject.toml').read_text())['tool']['nbdev'].get('tst_flags', 'notest').split())
+
+def kernel_env(budget: str, results: str) -> dict[str, str]:
+    "The environment a notebook kernel runs in, for the test pass and the website alike."
+    # IN_TEST=1: the notebooks run as under nbdev-test (their test cells expect it; live widgets draw static figures)
+    return dict(MPKIT_BUDGET=budget, MPKIT_RESULTS_PATH=results, PYTHONHASHSEED='0', IN_TEST='1',
+                # the kernel draws figures with matplotlib's inline backend (Agg, headless): plain Agg would show none
+                MPLBACKEND='module://matplotlib_inline.backend_inline')
+
+def library_hash(budget: str) -> str:
+    "The library's code and the run's settings: a change to either makes every executed notebook stale."
+    h = hashlib.sha256(budget.encode())
+    h.update(os.environ.get('MPKIT_SEED', '').encode())
+    for f in sorted((ROOT/'mpkit').rglob('*.py')): h.update(f.read_bytes())
+    return h.hexdigest()
+
+def execution_key(nb: dict, budget: str, lib: str | None = None) -> str:
+    "What decides a staged notebook's outputs: the library, the settings and the code of the cells that run."
+    h = hashlib.sha256((lib or library_hash(budget)).encode())
+    for c in nb['cells']:
+        if c['cell_type'] == 'code':
+            src = c['source'] if isinstance(c['source'], str) else ''.join(c['source'])
+            h.update(json.dumps([src, sorted(c.get('metadata', {}).get('tags', []))]).encode())
+    return h.hexdigest()
+
+def store_executed(rel: Path, nb: dict, budget: str, seconds: float):
+    "Keep a notebook the test pass executed, for the website build to render as it is."
+    nb = dict(nb, metadata=dict(nb['metadata'], mpkit_execution=dict(key=execution_key(nb, budget),
+                                                                     seconds=round(seconds, 1))))
+    path = EXECUTED/rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix('.tmp')
+    tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False))
+    tmp.replace(path)
+
+def executed_copy(rel: Path, staged: dict, budget: str, lib: str) -> dict | None:
+    "The staged notebook with the outputs the test pass got, if it ran the same code with the same settings."
+    path = EXECUTED/rel
+    if not path.exists(): return None
+    done = json.loads(path.read_text())
+    if done['metadata'].get('mpkit_execution', {}).get('key') != execution_key(staged, budget, lib): return None
+    ran = [c for c in done['cells'] if c['cell_type'] == 'code']
+    code = [c for c in staged['cells'] if c['cell_type'] == 'code']
+    if len(ran) != len(code): return None
+    # the markdown is taken from today's notebook, the outputs from the run: only the code decides those
+    cells = iter(ran)
+    nb = dict(staged, cells=[dict(c, outputs=(r := next(cells))['outputs'], execution_count=r.get('execution_count'))
+                             if c['cell_type'] == 'code' else c for c in staged['cells']])
+    nb['metadata'] = dict(staged['metadata'], mystnb=dict(execution_mode='off'))   # MyST-NB renders, not runs
+    return nb
+
+def folder_order() -> list[str]:
+    "The family folders in the order the registry lists their papers (the course's order)."
+    sys.path.insert(0, str(ROOT))
+    try:
+        from mpkit.papers import PAPERS
+    finally:
+        sys.path.pop(0)
+    return list(dict.fromkeys(p.notebook.split('/')[0] for p in PAPERS.values() if '/' in p.notebook))
+
 def stage_notebook(rel: Path, tst_flags: set[str]) -> tuple[dict, str | None]:
     "The notebook as the website shows it, and the module it exports to."
     nb = json.loads((NBS/rel).read_text())
@@ -134,8 +196,9 @@ def contents_cell(rels: list[Path], modules: list[str]) -> dict:
     "The course home's table of contents: the site's navigation, every page reachable from it."
     docs = [r.with_suffix('').as_posix() for r in rels if r != Path('index.ipynb')]
     core = [d for d in docs if '/' not in d]
+    order = folder_order()   # folders the registry does not name come after, alphabetically
     folders = sorted({d.split('/')[0] for d in docs if '/' in d},
-                     key=lambda f: (FOLDER_ORDER.index(f) if f in FOLDER_ORDER else len(FOLDER_ORDER), f))
+                     key=lambda f: (order.index(f) if f in order else len(order), f))
     parts = ['## Contents\n']
     if core: parts.append(toctree('Core', core))
     for f in folders:
@@ -222,13 +285,17 @@ def main(argv=None) -> int:
     NBS, STAGE, CACHE = Path(args.src).resolve(), Path(args.stage).resolve(), Path(args.cache).resolve()
     CACHE.mkdir(parents=True, exist_ok=True)
     start = time.time()
-    tst_flags = set(tomllib.loads((ROOT/'pyproject.toml').read_text())['tool']['nbdev'].get('tst_flags', 'notest').split())
+    tst_flags = test_flags()
     rels = select_notebooks(args.notebooks)
     if (NBS/API).exists(): raise SystemExit(f'nbs/{API}/ would collide with the API reference pages')
-    files, modules = {}, {}
+    budget = os.environ.get('MPKIT_BUDGET', 'quick')
+    lib = library_hash(budget)
+    files, modules, reused = {}, {}, []
     for rel in rels:
         nb, module = stage_notebook(rel, tst_flags)
         if module: modules[module] = rel
+        if not args.no_exec and (done := executed_copy(rel, nb, budget, lib)):
+            nb = done; reused.append(rel)
         if rel == Path('index.ipynb'): home = nb
         else: files[rel] = json.dumps(nb, indent=1, ensure_ascii=False)
     home['cells'].append(contents_cell(rels, list(modules)))
@@ -236,14 +303,13 @@ def main(argv=None) -> int:
     files.update(api_pages(modules))
     sync_stage(files)
 
-    budget = os.environ.get('MPKIT_BUDGET', 'quick')
     results = tempfile.mkdtemp(prefix='mpkit-docs-results-')   # notebooks that record results never touch results/
-    # IN_TEST=1: the notebooks run as under nbdev-test (their test cells expect it; live widgets draw static figures)
-    env = dict(os.environ, MPKIT_BUDGET=budget, MPKIT_RESULTS_PATH=results, PYTHONHASHSEED='0', IN_TEST='1',
-               # the kernel draws figures with matplotlib's inline backend (Agg, headless): plain Agg would show none
-               MPLBACKEND='module://matplotlib_inline.backend_inline',
+    env = dict(os.environ, **kernel_env(budget, results),
                MPKIT_DOCS_EXECUTE='off' if args.no_exec else 'cache', MPKIT_DOCS_CACHE=str(cache_dir(budget)),
                MPKIT_DOCS_TIMEOUT=str(args.timeout))
+    if not args.no_exec:
+        print(f'{len(reused)} of {len(rels)} notebook(s) already executed by the test pass (.ci/nbrun.py): '
+              f'rendered as they are; the other {len(rels) - len(reused)} run now (or come from .cache/docs/)')
     out = Path(args.out).resolve()
     # Sphinx writes into the cache folder (myst-nb puts its image files next to the output folder, in
     # jupyter_execute/, and incremental builds reuse it); the finished site is then copied to `out`.

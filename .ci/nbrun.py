@@ -1,0 +1,115 @@
+"""Run the notebooks in quick mode, once, the way the course website shows them; the website reuses the result.
+
+Usage: python .ci/nbrun.py [NOTEBOOK_OR_GLOB ...] [--course] [--repeat N] [--times FILE] [--table FILE]
+
+This is the notebook test pass of `make test`. Each notebook is staged exactly as `.ci/docs/build.py` stages
+it (nbdev's `#| hide` cells run, `#| eval: false` and test-flagged cells do not), executed by nbclient in a
+fresh Jupyter kernel, one notebook at a time, with the environment the website build uses (quick budget,
+IN_TEST=1, results written to a temporary folder). A cell that raises fails the pass; every notebook is still
+run, and the failures are listed at the end.
+
+The executed copy, outputs included, goes to `.cache/executed/` with a key made of the library's code, the
+budget, the seed and the notebook's code. The website build renders such a copy as it is (execution off), so
+in `make test` no notebook runs twice; a notebook whose code changed since is executed by the website build.
+
+`--repeat N` runs each notebook N times (nothing is stored then) and `--table FILE` writes the median wall
+time of each notebook as a Markdown table: `make nbtime` uses both, on the course notebooks (`--course`).
+Timing is reported, never asserted.
+"""
+from __future__ import annotations
+import argparse, importlib.util, json, os, shutil, statistics, sys, tempfile, time, traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+_spec = importlib.util.spec_from_file_location('mpkit_docs_build', HERE/'docs'/'build.py')
+build = importlib.util.module_from_spec(_spec); _spec.loader.exec_module(build)
+ROOT = build.ROOT
+
+def is_tested(rel: Path) -> bool:
+    "nbdev's exclusions: a `.notest` file beside the notebook or above it, or a `skip_exec` flag."
+    for parent in [(build.NBS/rel).parent, *(build.NBS/rel).parents]:
+        if (parent/'.notest').exists(): return False
+        if parent == build.NBS: break
+    nb = json.loads((build.NBS/rel).read_text())
+    return not nb.get('metadata', {}).get('skip_exec') and not any(
+        '#| skip_exec' in ''.join(c['source']) for c in nb['cells'])
+
+def run_one(rel: Path, timeout: int) -> tuple[dict | None, float, str | None]:
+    "Execute one staged notebook; returns (executed notebook or None, seconds, error text or None)."
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+    staged, _ = build.stage_notebook(rel, build.test_flags())
+    nb = nbformat.from_dict(staged)
+    client = NotebookClient(nb, timeout=timeout, kernel_name='python3', allow_errors=False,
+                            store_widget_state=False, skip_cells_with_tag='skip-execution',
+                            resources={'metadata': {'path': str((build.NBS/rel).parent)}})
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError) as e:
+        return None, time.perf_counter() - start, str(e)
+    except Exception:   # a kernel that died or failed to start
+        return None, time.perf_counter() - start, traceback.format_exc()
+    return json.loads(nbformat.writes(nb)), time.perf_counter() - start, None
+
+def write_table(path: Path, times: dict[str, list[float]], repeat: int):
+    rows = sorted(times.items(), key=lambda kv: -statistics.median(kv[1]))
+    total = sum(statistics.median(t) for t in times.values())
+    lines = ['# Quick-mode wall time of the course notebooks', '',
+             f'Each notebook run alone in a fresh Jupyter kernel, {repeat} time(s), by `make nbtime` '
+             f'(`.ci/nbrun.py --course --repeat {repeat}`), on {os.cpu_count()} cores; '
+             f'median in seconds, kernel start included. Measured {time.strftime("%Y-%m-%d")}.', '',
+             '| notebook | median (s) | runs (s) |', '|---|---:|---|']
+    lines += [f'| {nb} | {statistics.median(t):.1f} | {" / ".join(f"{x:.1f}" for x in t)} |' for nb, t in rows]
+    lines += [f'| **total** | **{total:.0f}** | |', '']
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('\n'.join(lines))
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('notebooks', nargs='*', help='notebooks or globs (default: every notebook under nbs/)')
+    ap.add_argument('--course', action='store_true', help='only the course notebooks (those in family folders)')
+    ap.add_argument('--repeat', type=int, default=1, help='runs per notebook; above 1 nothing is stored')
+    ap.add_argument('--timeout', type=int, default=900, help='seconds one cell may run (default: 900)')
+    ap.add_argument('--times', help='append "notebook<TAB>seconds" lines to this file')
+    ap.add_argument('--table', help='write the median times as a Markdown table to this file')
+    ap.add_argument('--results', help='folder the notebooks record their results in (default: a temporary one)')
+    args = ap.parse_args(argv)
+    if args.repeat < 1: raise SystemExit(f'--repeat must be at least 1, got {args.repeat}')
+    rels = [r for r in build.select_notebooks(args.notebooks) if is_tested(r)]
+    if args.notebooks: rels = [r for r in rels if r != Path('index.ipynb') or 'index' in ' '.join(args.notebooks)]
+    if args.course: rels = [r for r in rels if len(r.parts) > 1]
+    if not rels: raise SystemExit('no notebook to run')
+    budget = os.environ.get('MPKIT_BUDGET', 'quick')
+    results = str(Path(args.results).resolve()) if args.results else tempfile.mkdtemp(prefix='mpkit-nbrun-results-')
+    os.environ.update(build.kernel_env(budget, results))   # the kernels inherit it
+    times: dict[str, list[float]] = {}
+    failed = []
+    start = time.time()
+    try:
+        run_all(rels, args, budget, times, failed)
+    finally:
+        if not args.results: shutil.rmtree(results, ignore_errors=True)
+    if args.table: write_table(Path(args.table), times, args.repeat)
+    print(f'ran {len(rels)} notebook(s) x {args.repeat} in {time.time() - start:.0f} s; '
+          f'{len(failed)} failed' + (': ' + ', '.join(failed) if failed else ''))
+    return 1 if failed else 0
+
+def run_all(rels, args, budget, times, failed):
+    for rel in rels:
+        for i in range(args.repeat):
+            nb, secs, err = run_one(rel, args.timeout)
+            times.setdefault(rel.as_posix(), []).append(secs)
+            tag = f' (run {i + 1}/{args.repeat})' if args.repeat > 1 else ''
+            print(f'{"FAILED" if err else "ok":>6} {secs:7.1f} s  {rel.as_posix()}{tag}', flush=True)
+            if err:
+                failed.append(rel.as_posix())
+                print(err[-6000:], file=sys.stderr, flush=True)
+                break
+            if args.repeat == 1 and not args.results: build.store_executed(rel, nb, budget, secs)
+            if args.times:
+                with open(args.times, 'a') as f: f.write(f'{rel.as_posix()}\t{secs:.1f}\n')
+
+if __name__ == '__main__':
+    sys.exit(main())
