@@ -185,6 +185,10 @@ def stage_notebook(rel: Path, tst_flags: set[str]) -> tuple[dict, str | None]:
                 public = exports.setdefault(mod, module_all(mod))
                 names = [n for n in dict.fromkeys(defined_names(body)) if n in public] if kind != 'exporti' else []
                 cells.append(export_note(mod, names, len(rel.parts) - 1))
+    seen = set()   # the notes added above may repeat a text: give each cell its own id
+    for i, c in enumerate(cells):
+        if c.get('id') in seen: c['id'] = hashlib.sha1(f"{c['id']}-{i}".encode()).hexdigest()[:8]
+        seen.add(c.get('id'))
     nb['cells'] = cells
     nb['metadata'].setdefault('kernelspec', dict(name='python3', display_name='Python 3', language='python'))
     return nb, module
