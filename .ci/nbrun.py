@@ -17,7 +17,7 @@ time of each notebook as a Markdown table: `make nbtime` uses both, on the cours
 Timing is reported, never asserted.
 """
 from __future__ import annotations
-import argparse, importlib.util, json, os, shutil, statistics, sys, tempfile, time, traceback
+import argparse, copy, importlib.util, json, os, shutil, statistics, sys, tempfile, time, traceback
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -34,15 +34,15 @@ def is_tested(rel: Path) -> bool:
     return not nb.get('metadata', {}).get('skip_exec') and not any(
         '#| skip_exec' in ''.join(c['source']) for c in nb['cells'])
 
-def run_one(rel: Path, timeout: int) -> tuple[dict | None, float, str | None]:
+def run_one(rel: Path, staged: dict, timeout: int) -> tuple[dict | None, float, str | None]:
     "Execute one staged notebook; returns (executed notebook or None, seconds, error text or None)."
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
-    staged, _ = build.stage_notebook(rel, build.test_flags())
-    nb = nbformat.from_dict(staged)
+    nb = nbformat.from_dict(copy.deepcopy(staged))
     client = NotebookClient(nb, timeout=timeout, kernel_name='python3', allow_errors=False,
-                            store_widget_state=False, skip_cells_with_tag='skip-execution',
+                            store_widget_state=True,   # False breaks `with output_widget:` cells (nbclient KeyError)
+                            skip_cells_with_tag='skip-execution',
                             resources={'metadata': {'path': str((build.NBS/rel).parent)}})
     start = time.perf_counter()
     try:
@@ -104,10 +104,14 @@ def main(argv=None) -> int:
     return 1 if failed else 0
 
 def run_all(rels, args, budget, times, failed):
+    # stage every notebook before the first kernel starts: parsing (`ast`) next to a running kernel client has
+    # raised CPython 3.11's "AST constructor recursion depth mismatch"
+    flags = build.test_flags()
+    staged = {rel: build.stage_notebook(rel, flags)[0] for rel in rels}
     for rel in rels:
         for i in range(args.repeat):
             if args.seeds: os.environ['MPKIT_SEED'] = str(args.seeds[i])   # the kernel inherits it
-            nb, secs, err = run_one(rel, args.timeout)
+            nb, secs, err = run_one(rel, staged[rel], args.timeout)
             times.setdefault(rel.as_posix(), []).append(secs)
             tag = f' (run {i + 1}/{args.repeat})' if args.repeat > 1 else ''
             if args.seeds: tag += f' seed {args.seeds[i]}'

@@ -4,8 +4,7 @@ import pytest
 import torch
 from mpkit.models import MaskedTokenModel
 from mpkit.methods.bert import PAD
-from mpkit.methods.dse import (adjacent_pairs, pair_features, PairScorer, TwoTower, pair_batches, pair_logits,
-                               rank_agreement, time_candidate_scoring)
+from mpkit.methods.dse import (adjacent_pairs, pair_features, PairScorer, TwoTower, pair_batches, pair_logits)
 
 
 def _seqs(n=40, seed=0):
@@ -60,12 +59,3 @@ def test_distillation_loss_is_the_squared_error_to_the_teacher():
     out = st(**b)
     assert torch.isclose(out.loss, ((out.pred - b['target']) ** 2).mean())
     assert torch.equal(pair_features(torch.ones(1, 2), torch.zeros(1, 2)), torch.tensor([[1., 1., 0., 0., 0., 0., 1., 1.]]))
-
-
-def test_rank_agreement_and_timing():
-    r = rank_agreement([3, 1, 2, 5, 4], [30, 10, 20, 50, 40])
-    assert r.rho == pytest.approx(1.0) and r.n == 5
-    assert rank_agreement([1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1]).rho == pytest.approx(-1.0)
-    seqs = _seqs()
-    times = time_candidate_scoring(PairScorer(_enc()), TwoTower(_enc()), seqs, 0, list(range(1, 30)), batch_size=8, repeats=1)
-    assert set(times) == {'teacher', 'student', 'index'} and all(v >= 0 for v in times.values())

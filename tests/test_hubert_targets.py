@@ -1,9 +1,9 @@
-"Prediction-target pieces: prosody frames, target frames at the token rate, the multi-target HuBERT."
+"Prediction-target pieces: prosody frames of a pure tone, the weighted multi-target HuBERT."
 import numpy as np
 import pytest
 import torch
 from mpkit.methods.hubert import HuBERT, hubert_span_mask
-from mpkit.methods.hubert_targets import TARGET_KINDS, interpolate_unvoiced, prosody_frames, target_frames, MultiTargetHuBERT
+from mpkit.methods.hubert_targets import prosody_frames, MultiTargetHuBERT
 
 def _tone(sec=1.0, f0=150.0, sr=16000):
     t = np.arange(int(sec * sr)) / sr
@@ -15,17 +15,6 @@ def test_prosody_of_a_tone_finds_its_pitch():
     voiced = p[:, 2] > 0.5
     assert voiced.float().mean() > 0.8
     assert abs(float(torch.exp(p[voiced, 1]).median()) - 150) < 3
-
-@pytest.mark.parametrize('kind', TARGET_KINDS)
-def test_target_frames_match_the_token_count(kind):
-    w = _tone(0.73)
-    assert len(target_frames(w, 16000, kind)) == (1 + len(w) // 160) // 2
-
-def test_interpolate_unvoiced_is_linear_in_log_pitch():
-    f0 = torch.tensor([0., 100., 0., 400., 0.])
-    out = interpolate_unvoiced(f0, f0 > 0).exp()
-    assert torch.allclose(out, torch.tensor([100., 100., 200., 400., 400.]), atol=1e-3)
-    with pytest.raises(ValueError, match='bool'): interpolate_unvoiced(f0, f0)
 
 def test_multi_target_sums_head_losses_and_matches_hubert_with_one_target():
     x, u = torch.randn(2, 40, 39), torch.randint(7, (2, 20, 2))

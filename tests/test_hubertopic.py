@@ -1,15 +1,9 @@
-"HuBERTopic pieces: unit documents, LDA topics, the topic head."
+"HuBERTopic pieces: LDA topics, the topic head."
 import numpy as np
 import pytest
 import torch
 from mpkit.methods.hubert import HuBERT, hubert_span_mask
-from mpkit.methods.hubertopic import unit_documents, fit_topics, topic_labels, TopicHuBERT
-
-def test_unit_documents_count_runs_or_tokens():
-    u = [torch.tensor([2, 2, 0, 2]), torch.tensor([1])]
-    assert unit_documents(u, 3).tolist() == [[1, 0, 2], [0, 1, 0]]
-    assert unit_documents(u, 3, dedupe=False).tolist() == [[1, 0, 3], [0, 1, 0]]
-    with pytest.raises(ValueError, match=r'\[0, 3\)'): unit_documents([torch.tensor([3])], 3)
+from mpkit.methods.hubertopic import fit_topics, topic_labels, TopicHuBERT
 
 def test_topics_separate_two_kinds_of_documents():
     rng = np.random.default_rng(0)

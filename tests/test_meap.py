@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 from mpkit.methods.bert import SEP, MASK
-from mpkit.methods.meap import (meap_inputs, kv_episode, retrieval_batches, CausalLM, retrieval_by_depth,
+from mpkit.methods.meap import (meap_inputs, kv_episode, CausalLM, retrieval_by_depth,
                                 next_token_loss, sotu_stream)
 
 KEYS, VALUES = torch.arange(100, 116), torch.arange(200, 210)
@@ -41,23 +41,6 @@ def test_episode_puts_the_asked_fact_near_its_depth_and_asks_it_first(depth):
         assert ep.ids[ep.needle] in KEYS and ep.ids[ep.needle + 1] in VALUES
         text_before = ep.needle - 3 * int(torch.isin(ep.ids[:ep.needle], KEYS).sum())   # facts are 3 ids each
         assert abs(text_before - depth * (80 - 18)) <= 13                                    # within one sentence
-
-
-def test_batches_and_model_contract():
-    s = _stream()
-    b = retrieval_batches(s, KEYS, VALUES, batch_size=3, length=40, n_facts=2, mask_ratio=0.0,
-                          generator=torch.Generator().manual_seed(0))(0)
-    assert b['ids'].shape == (3, 39) and (b['answers'] != -100).sum() == 6
-    assert torch.isin(b['answers'][b['answers'] != -100], VALUES).all()
-    torch.manual_seed(0)
-    m = CausalLM(400, 16, 1, 2, 40)
-    out = m(**b)
-    assert out.pred.shape == (3, 39, 400) and math.isfinite(out.loss.item())
-    x = b['ids'][:1].clone(); y = x.clone(); y[0, 20:] = 301
-    with torch.no_grad():
-        assert torch.allclose(m(x).pred[0, :20], m(y).pred[0, :20], atol=1e-5)
-    with pytest.raises(ValueError, match='shape of ids'):
-        m(b['ids'], b['labels'][:, :4])
 
 
 def test_retrieval_by_depth_and_next_token_loss_shapes():

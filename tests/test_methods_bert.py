@@ -4,9 +4,8 @@ import pytest
 import torch
 from mpkit.methods.bert import (PAD, CLS, SEP, MASK, SPECIAL_IDS, sentence_ids, pad_batch, mlm_batches,
                                 held_out_batches, masked_token_accuracy, MaskedAccuracy, token_counts,
-                                UnigramBaseline, BigramBaseline, occurrence_vectors, ChosenPositionsLM)
+                                UnigramBaseline, BigramBaseline)
 from mpkit.data import load_tokenizer, SPECIAL_TOKENS
-from mpkit.models import MaskedTokenModel
 
 SEQS = [[CLS] + list(range(10, 10 + n)) + [SEP] for n in (3, 7, 1, 5, 9, 2)]
 
@@ -16,13 +15,6 @@ def test_special_ids_match_tokenizer():
     assert [tok.token_to_id(t) for t in SPECIAL_TOKENS] == [PAD, SPECIAL_IDS[1], CLS, SEP, MASK]
     ids = sentence_ids(['The state of the Union is strong.', 'Thank you.'], tok, max_len=5)
     assert all(s[0] == CLS and s[-1] == SEP and len(s) <= 5 for s in ids)
-
-
-def test_pad_batch_round_trip():
-    ids, valid = pad_batch(SEQS)
-    assert ids.shape == (6, 11) and valid.dtype == torch.bool
-    assert [ids[i, valid[i]].tolist() for i in range(6)] == SEQS
-    assert (ids[~valid] == PAD).all()
 
 
 def test_mlm_batches_seeded_and_never_special():
@@ -43,15 +35,6 @@ def test_mlm_batches_draw_every_sentence_equally(grouped):
                          generator=torch.Generator().manual_seed(1))
     hits = torch.bincount(torch.cat([stream(s)['ids'][:, 1] - 100 for s in range(500)]), minlength=20)
     assert hits.sum() == 2000 and hits.min() > 60 and hits.max() < 140
-
-
-def test_chosen_positions_loss_matches_full_loss():
-    torch.manual_seed(0)
-    model = MaskedTokenModel(40, 16, 1, 2, 12, pad_id=PAD)
-    batch = mlm_batches(SEQS, vocab_size=40, batch_size=8, mask_prob=0.4, generator=torch.Generator().manual_seed(0))(0)
-    out = ChosenPositionsLM(model)(**batch)
-    assert out.loss.item() == pytest.approx(model(**batch).loss.item(), abs=1e-5)
-    assert out.pred.shape == (int((batch['labels'] != -100).sum()), 40)
 
 
 @pytest.mark.parametrize('mask_prob,K', [(0.15, 7), (0.5, 2), (1.0, 1)])
@@ -84,11 +67,3 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match='smoothing'): BigramBaseline(SEQS, 40, smoothing=-1)
     with pytest.raises(ValueError, match='no hidden'):
         masked_token_accuracy(UnigramBaseline(SEQS, 40), held_out_batches([[CLS, SEP]]))
-
-
-def test_occurrence_vectors_contextual():
-    torch.manual_seed(0)
-    model = MaskedTokenModel(40, 16, 1, 2, 12, pad_id=PAD)
-    vecs = occurrence_vectors(model, [[CLS, 10, 20, SEP], [CLS, 30, 31, 20, SEP]], 20)
-    assert vecs.shape == (2, 16) and not torch.allclose(vecs[0], vecs[1])
-    with pytest.raises(ValueError, match='does not contain'): occurrence_vectors(model, [[CLS, 10, SEP]], 20)

@@ -2,10 +2,9 @@
 import math
 import pytest
 import torch
-from mpkit.models import MaskedAutoencoder, patchify
-from mpkit.losses import masked_l1
-from mpkit.methods.mae import mae_batches, pretrain_mae, reconstruction_errors, probe_encoder, mask_ratio_sweep
-from mpkit.methods.simmim import SimMIM, avg_dist, pixel_mask, masked_pixel_l1, hidden_l1
+from mpkit.models import MaskedAutoencoder
+from mpkit.methods.mae import mae_batches, pretrain_mae, reconstruction_errors
+from mpkit.methods.simmim import avg_dist
 
 
 def _imgs(n=16, size=8, c=1, seed=0):
@@ -50,16 +49,6 @@ def test_reconstruction_errors_baselines():
     assert set(e) == {'masked', 'visible', 'patch_mean', 'position_mean', 'n_masked'}
 
 
-def test_probe_encoder_and_sweep_inputs():
-    x, y = _imgs(40), torch.arange(40) % 2
-    r = probe_encoder(_mae(), x[:30], y[:30], x[30:], y[30:])
-    assert r.n_test == 10 and 0 <= r.accuracy <= 1
-    with pytest.raises(ValueError, match='encode'):
-        probe_encoder(torch.nn.Linear(2, 2), x, y, x, y)
-    with pytest.raises(ValueError, match='empty'):
-        mask_ratio_sweep(_mae, x, y, x, y, ratios=(), steps=1)
-
-
 def test_avg_dist_on_known_holes():
     m = torch.zeros(2, 9, 9, dtype=torch.bool)
     m[0, 4, 4] = True                     # a single pixel: distance 1
@@ -69,27 +58,3 @@ def test_avg_dist_on_known_holes():
     assert math.isclose(avg_dist(m), 11 / 10)
     with pytest.raises(ValueError, match='bool'):
         avg_dist(m.float())
-
-
-def test_masked_pixel_l1_matches_the_token_loss():
-    x, pred = _imgs(4, 16), _imgs(4, 16, seed=1)
-    mask = torch.zeros(4, 4, 4, dtype=torch.bool)
-    mask[:, :2] = True
-    tok = masked_l1(patchify(pred, 4), patchify(x, 4), mask.flatten(1))
-    assert math.isclose(float(masked_pixel_l1(pred, x, pixel_mask(mask, 4))), float(tok), rel_tol=1e-6)
-    with pytest.raises(ValueError, match='no pixel'):
-        masked_pixel_l1(pred, x, torch.zeros(4, 16, 16, dtype=torch.bool))
-
-
-def test_simmim_mask_token_hides_the_pixels():
-    torch.manual_seed(0)
-    model = SimMIM(16, 2, 1, 16, 1, 2, mask_patch=8, mask_ratio=0.5)
-    x = _imgs(3, 16)
-    out = model(x, generator=torch.Generator().manual_seed(0))
-    assert out.mask.shape == (3, 64) and (out.mask.sum(1) == 32).all()
-    changed = x.clone()
-    changed[pixel_mask(out.mask.view(3, 8, 8), 2)[:, None]] = 5.0
-    assert torch.allclose(model(changed, mask=out.mask).extras['hidden'], out.extras['hidden'], atol=1e-5)
-    assert hidden_l1(model, x, train_imgs=x)['hidden_fraction'] == 0.5
-    with pytest.raises(ValueError, match='multiple'):
-        SimMIM(16, 2, 1, 16, 1, 2, mask_patch=3)

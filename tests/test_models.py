@@ -98,15 +98,6 @@ def test_sincos_matches_mae_1d_formula_and_shapes():
     with pytest.raises(ValueError, match='divisible'): M.sincos_pos_embed(10, 2, 2)
 
 
-def test_frame_and_tube_embed():
-    assert M.FrameEmbed(13, 32)(torch.randn(2, 50, 13)).shape == (2, 50, 32)
-    assert M.FrameEmbed(13, 32, kernel=3, stride=3)(torch.randn(2, 50, 13)).shape == (2, 16, 32)
-    with pytest.raises(ValueError, match=r'\(B, T, 13\)'): M.FrameEmbed(13, 32)(torch.randn(2, 13))
-    v = torch.randn(1, 3, 4, 16, 16)
-    assert M.TubeEmbed(3, 8, tube=(2, 4, 4))(v).shape == (1, 2 * 4 * 4, 8)
-    with pytest.raises(ValueError, match='multiples'): M.TubeEmbed(3, 8, tube=(3, 4, 4))(v)
-
-
 def test_fps_and_knn_against_brute_force():
     xyz = torch.randn(2, 200, 3)
     idx = M.farthest_point_sample(xyz, 10)

@@ -1,5 +1,5 @@
 import numpy as np, pytest, torch
-from mpkit.probes import linear_probe, content_probe, speaker_probe, pool, extract_features
+from mpkit.probes import linear_probe, pool, extract_features
 
 
 def _blobs(n_per=60, k=4, d=8, sep=3.0, seed=0):
@@ -7,16 +7,6 @@ def _blobs(n_per=60, k=4, d=8, sep=3.0, seed=0):
     centres = rng.normal(size=(k, d)) * sep
     y = np.repeat(np.arange(k), n_per)
     return centres[y] + rng.normal(size=(len(y), d)), y
-
-
-def test_probe_separates_and_shuffled_labels_do_not():
-    x, y = _blobs()
-    idx = np.random.default_rng(1).permutation(len(y))
-    x, y = x[idx], y[idx]
-    good = linear_probe(x[:160], y[:160], x[160:], y[160:])
-    bad = linear_probe(x[:160], np.random.default_rng(2).permutation(y[:160]), x[160:], y[160:])
-    assert good.accuracy > 0.95 and bad.accuracy < 0.6
-    assert 0 < good.chance < 0.5 and good.n_test == 80
 
 
 def test_probe_accepts_tensors_and_checks_input():
@@ -38,14 +28,6 @@ def test_pool_ignores_padding():
     torch.testing.assert_close(out[1], h[1, :2].mean(0))
     with pytest.raises(ValueError, match='bool padding'):
         pool(h, pad.long())
-
-
-def test_content_and_speaker_probes_hold_out_the_other_label():
-    rng = np.random.default_rng(0)
-    spk = np.repeat(np.arange(8), 20); sent = np.tile(np.arange(20), 8)
-    feats = rng.normal(size=(20, 8))[sent] + 0.05 * rng.normal(size=(160, 8))
-    assert content_probe(feats, sent, spk).accuracy > 0.9
-    assert speaker_probe(feats, spk, sent).accuracy < 0.4
 
 
 def test_extract_features_batches():

@@ -60,12 +60,6 @@ def test_kmeans_labels_inertia_consistent_and_deterministic():
     torch.testing.assert_close(a.distances, ((x - r1.centroids[a.labels]) ** 2).sum(1))
 
 
-def test_kmeans_reseeds_empty_clusters():
-    x = torch.tensor([[0., 0.], [0., .1], [10., 0.], [10., .1], [0., 10.], [0., 10.1]], dtype=torch.float64)
-    r = kmeans(x, 3, init=torch.zeros(3, 2, dtype=torch.float64))
-    assert sorted(torch.bincount(r.labels, minlength=3).tolist()) == [2, 2, 2]
-
-
 @pytest.mark.parametrize("call,msg", [
     (lambda: kmeans(torch.randn(4, 2), 5), "k=5"),
     (lambda: kmeans(torch.tensor([[0., float("nan")], [1., 2.]]), 1), "NaN"),

@@ -104,13 +104,6 @@ def test_live_plot_off_outside_notebooks(monkeypatch):
     assert T.LivePlot().render(h)[:4] == b'\x89PNG'
 
 
-def test_shard_batch_slices_evenly():
-    b = make_batch(0)
-    parts = [T.shard_batch(b, r, 4) for r in range(4)]
-    assert torch.equal(torch.cat([p['x'] for p in parts]), b['x'])
-    with pytest.raises(ValueError, match='multiple of 3'): T.shard_batch(b, 0, 3)
-
-
 def test_checkpoint_roundtrip_and_errors(tmp_path):
     torch.manual_seed(0)
     a, b = Regressor(), Regressor()
@@ -135,15 +128,6 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
     with pytest.raises(OSError, match='disk full'): T.save_checkpoint(Regressor(), p, metadata={'v': 2})
     assert T.load_checkpoint(Regressor(), p) == {'v': 1}      # the old checkpoint survives
     assert sorted(os.listdir(tmp_path)) == ['ck.safetensors']  # and no temporary file is left
-
-
-def test_checkpoint_tied_weights(tmp_path):
-    from mpkit.models import MaskedTokenModel
-    m = MaskedTokenModel(20, 16, 1, 2, 8)
-    p = T.save_checkpoint(m, tmp_path / 'mlm.safetensors')
-    m2 = MaskedTokenModel(20, 16, 1, 2, 8)
-    T.load_checkpoint(m2, p)
-    assert m2.head.weight is m2.tok.weight and torch.equal(m2.tok.weight, m.tok.weight)
 
 
 def _train_for_ddp_check():

@@ -1,7 +1,7 @@
-"""mpkit.methods.w2v_bert: feature encoder, temperature schedule, joint loss, model and code ids."""
+"""mpkit.methods.w2v_bert: feature encoder, temperature schedule, model and code ids."""
 import pytest
 import torch
-from mpkit.methods.w2v_bert import ConvFeatureEncoder, gumbel_temperature, joint_loss, W2vBERT, JointLog, code_ids
+from mpkit.methods.w2v_bert import ConvFeatureEncoder, gumbel_temperature, W2vBERT, JointLog, code_ids
 from mpkit.methods.hubert import hubert_span_mask
 
 
@@ -24,12 +24,6 @@ def test_temperature_schedule_is_monotone_and_clamped():
     assert taus[0] == pytest.approx(2.0) and taus[-1] == pytest.approx(0.5)
     assert all(a >= b for a, b in zip(taus, taus[1:]))
     with pytest.raises(ValueError, match='0 < end <= start'): gumbel_temperature(1, 10, start=0.5, end=2.0)
-
-
-def test_joint_loss_weights():
-    c, d, m = torch.tensor(1.0), torch.tensor(0.5), torch.tensor(2.0)
-    assert joint_loss(c, d, m, alpha=1.0, beta=2.0, gamma=0.5) == pytest.approx(2 * 1.5 + 1.0)
-    with pytest.raises(ValueError, match='>= 0'): joint_loss(c, d, m, gamma=-1)
 
 
 def test_model_loss_targets_and_no_leak():
