@@ -115,7 +115,8 @@ class Seq2SeqLM(nn.Module):
         loss = None
         if labels is not None:
             lg, y = (logits[:, :-1], labels[:, 1:]) if self.causal else (logits, labels)
-            loss = F.cross_entropy(lg.transpose(1, 2), y, ignore_index=-100)
+            take = y != -100   # the softmax only where there is a label: the same mean, a fraction of the work
+            loss = F.cross_entropy(lg[take], y[take])
         return Output(loss=loss, pred=logits, mask=None if labels is None else labels != -100, target=labels)
 
 def ar_batches(targets: torch.Tensor, *, batch_size: int = 64, k: float = 3.0, generator: torch.Generator | None = None) -> Callable[[int], dict]:

@@ -133,7 +133,10 @@ class CausalLM(nn.Module):
         for t in (labels, answers):
             if t is None: continue
             if t.shape != ids.shape: raise ValueError(f"targets have shape {tuple(t.shape)}; expected the shape of ids {tuple(ids.shape)}")
-            term = F.cross_entropy(logits.flatten(0, 1), t.flatten(), ignore_index=-100) if (t != -100).any() else logits.sum() * 0
+            take = t != -100   # the answers are 4 of 63 positions: their softmax only, the same mean
+            if take.all(): term = F.cross_entropy(logits.flatten(0, 1), t.flatten())
+            elif take.any(): term = F.cross_entropy(self.head(h[take]), t[take])
+            else: term = logits.sum() * 0
             loss = term if loss is None else loss + term
         return Output(loss=loss, pred=logits, mask=None if labels is None else labels != -100, target=labels,
                       attentions=attns, extras={'hidden': h})
