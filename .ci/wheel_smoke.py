@@ -6,6 +6,9 @@ here = Path(mpkit.__file__).resolve()
 assert 'site-packages' in here.parts, f'mpkit imported from {here}, not from the installed wheel'
 assert mpkit.config.repo_root() is None, 'an installed wheel should not see a checkout'
 assert len(mpkit.papers.PAPERS) == 42
+# every implemented paper's functions import from the wheel (the method family packages are in it)
+problems = [msg for p in mpkit.papers.PAPERS for msg in mpkit.papers.check_paper(p)]
+assert not problems, problems
 import mpkit.data
 d = mpkit.data.data_dir()
 assert 'site-packages' in d.resolve().parts, f'data_samples found at {d}, not inside the wheel'

@@ -10,6 +10,7 @@ import json, math
 from functools import lru_cache
 import numpy as np
 import torch
+from .checks import check_choice, check_finite, check_nonempty, check_positive
 
 # %% auto #0
 __all__ = ['PS_CORPORA', 'VOICE_SPLITS', 'HOLDOUTS', 'AUDIO_LOADERS', 'load_pocketsphinx', 'load_librivox', 'load_voices',
@@ -40,7 +41,7 @@ def load_pocketsphinx(corpus: str = 'librivox') -> list[dict]:
     """Real read speech from Debian `pocketsphinx-testdata` (BSD-2). `corpus`: 'librivox' (5 clips of
     "Sense and Sensibility", 24.7 s) or 'cards' (5 short card names, 9.7 s).
     Returns records: `wave` float32 (T,), `sr` 16000, `transcript` str (lower case), `id` str, `corpus` str."""
-    if corpus not in PS_CORPORA: raise ValueError(f"corpus={corpus!r}; expected one of {PS_CORPORA}")
+    check_choice('corpus', corpus, PS_CORPORA)
     idx = _read_index('speech/pocketsphinx.json')
     return [dict(wave=_cut('speech/pocketsphinx.flac', c), sr=idx['sr'], transcript=c['transcript'], id=c['id'], corpus=c['corpus'])
             for c in idx['clips'] if c['corpus'] == corpus]
@@ -62,8 +63,8 @@ def load_voices(split: str | None = None, *, holdout: str = 'voices') -> list[di
     """espeak-ng speech: records with `wave` float32 (T,), `sr` 16000, `speaker` str ('v00'..'v11'),
     `espeak_voice` str, `sentence_id` int (0..47), `text` str, `words` list[str] (per utterance, not time-aligned).
     `split`: None (all 288) | 'train' | 'valid' | 'test'; `holdout`: 'voices' (whole voices held out) | 'sentences'."""
-    if split not in (None, 'train', 'valid', 'test'): raise ValueError(f"split={split!r}; expected None, 'train', 'valid' or 'test'")
-    if holdout not in HOLDOUTS: raise ValueError(f"holdout={holdout!r}; expected one of {HOLDOUTS}")
+    check_choice('split', split, ('train', 'valid', 'test'), allow_none=True)
+    check_choice('holdout', holdout, HOLDOUTS)
     idx = _read_index('speech/voices.json')
     out = []
     for u in idx['utterances']:
@@ -83,23 +84,29 @@ def load_nonspeech() -> list[dict]:
 # %% ../nbs/01a_audio.ipynb #c22c9153
 def _as_batch(wave, name: str = 'wave') -> tuple[torch.Tensor, bool]:
     "numpy/torch (T,) or (B, T) float -> float32 tensor (B, T) and whether the input was unbatched."
-    w = torch.as_tensor(wave)
+    try: w = torch.as_tensor(wave)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"{name} = {wave!r:.60}; expected a float waveform") from None
     if not (w.is_floating_point()):
         raise ValueError(f"{name} has dtype {w.dtype}; expected a float waveform (float32 or float64) in [-1, 1]")
     if w.ndim not in (1, 2): raise ValueError(f"{name} has shape {tuple(w.shape)}; expected (T,) or (B, T)")
-    if w.shape[-1] == 0 or w.numel() == 0: raise ValueError(f"{name} is empty (shape {tuple(w.shape)}); expected at least one sample")
+    check_nonempty(name, w)
+    check_finite(name, w)
     return (w.float()[None] if w.ndim == 1 else w.float()), w.ndim == 1
 
-def _check_sr(sr, expected=None):
-    if not isinstance(sr, (int, np.integer)) or sr <= 0: raise ValueError(f"sr={sr!r}; expected a positive integer sample rate in Hz")
+def _check_sr(sr, expected=None, name='sr'):
+    check_positive(name, sr, integer=True)
     if expected is not None and sr != expected:
-        raise ValueError(f"sr={sr} does not match the data's {expected} Hz; resample first or pass the right rate")
+        raise ValueError(f"{name} = {sr} does not match the data's {expected} Hz; expected "
+                         "the rate the features are for: resample first or pass the right rate")
 
 def power_spectrogram(wave, *, n_fft: int = 400, hop: int = 160) -> torch.Tensor:
     """|STFT|^2 with a periodic Hann window of `n_fft` samples, centred zero-padded frames.
     wave: (T,) or (B, T) float -> (frames, n_fft//2 + 1) or (B, frames, n_fft//2 + 1), frames = 1 + T // hop."""
     w, single = _as_batch(wave)
-    if n_fft < 2 or hop < 1: raise ValueError(f"n_fft={n_fft}, hop={hop}; expected n_fft >= 2 and hop >= 1")
+    check_positive('n_fft', n_fft, integer=True)
+    check_positive('hop', hop, integer=True)
+    if n_fft < 2: raise ValueError(f"n_fft = {n_fft}; expected n_fft >= 2")
     spec = torch.stft(w, n_fft, hop_length=hop, window=torch.hann_window(n_fft), center=True, pad_mode='constant',
                       return_complex=True)
     p = (spec.real ** 2 + spec.imag ** 2).transpose(1, 2)
@@ -109,15 +116,22 @@ def power_spectrogram(wave, *, n_fft: int = 400, hop: int = 160) -> torch.Tensor
 _F_SP, _MIN_LOG_HZ = 200.0 / 3, 1000.0          # Slaney: 66.67 Hz per mel below 1 kHz
 _LOGSTEP = math.log(6.4) / 27.0                  # Slaney: 27 log-spaced mels per factor 6.4 above 1 kHz
 
+def _float64(name: str, x) -> torch.Tensor:
+    "`x` as a float64 tensor of finite numbers."
+    try: t = torch.as_tensor(x, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"{name} = {x!r:.60}; expected numbers, a float or a tensor") from None
+    return check_finite(name, t)
+
 def hz_to_mel(f: torch.Tensor) -> torch.Tensor:
     "Slaney mel scale: linear below 1 kHz, logarithmic above. f: any shape, float64 -> same shape."
-    f = torch.as_tensor(f, dtype=torch.float64)
+    f = _float64('f', f)
     lin = f / _F_SP
     return torch.where(f >= _MIN_LOG_HZ, _MIN_LOG_HZ / _F_SP + torch.log(f.clamp_min(1e-10) / _MIN_LOG_HZ) / _LOGSTEP, lin)
 
 def mel_to_hz(m: torch.Tensor) -> torch.Tensor:
     "Inverse of `hz_to_mel`."
-    m = torch.as_tensor(m, dtype=torch.float64)
+    m = _float64('m', m)
     min_log_mel = _MIN_LOG_HZ / _F_SP
     return torch.where(m >= min_log_mel, _MIN_LOG_HZ * torch.exp(_LOGSTEP * (m - min_log_mel)), _F_SP * m)
 
@@ -125,9 +139,13 @@ def mel_filterbank(n_fft: int, n_mels: int, sr: int, fmin: float = 0.0, fmax: fl
     """Slaney-normalised triangular filters on the Slaney mel scale -> (n_mels, n_fft//2 + 1) float32
     (librosa's layout: apply as `power @ fb.T`)."""
     _check_sr(sr)
+    check_positive('n_fft', n_fft, integer=True)
+    check_positive('n_mels', n_mels, integer=True)
+    check_positive('fmin', fmin, allow_zero=True)
     fmax = sr / 2 if fmax is None else fmax
+    check_positive('fmax', fmax)
     if not 0 <= fmin < fmax <= sr / 2: raise ValueError(f"fmin={fmin}, fmax={fmax}; expected 0 <= fmin < fmax <= sr/2 = {sr / 2}")
-    if n_mels < 1 or n_fft < 2: raise ValueError(f"n_mels={n_mels}, n_fft={n_fft}; expected n_mels >= 1 and n_fft >= 2")
+    if n_fft < 2: raise ValueError(f"n_fft = {n_fft}; expected n_fft >= 2")
     fft_hz = torch.linspace(0, sr / 2, n_fft // 2 + 1, dtype=torch.float64)
     edges = mel_to_hz(torch.linspace(hz_to_mel(torch.tensor(fmin)).item(), hz_to_mel(torch.tensor(fmax)).item(), n_mels + 2, dtype=torch.float64))
     lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
@@ -140,6 +158,7 @@ def log_mel(wave, sr: int, *, n_fft: int = 400, hop: int = 160, n_mels: int = 40
     """ln(max(mel power, eps)). 25 ms / 10 ms framing at 16 kHz (Kaldi/HuBERT defaults).
     wave: (T,) or (B, T) float -> (frames, n_mels) or (B, frames, n_mels), frames = 1 + T // hop."""
     _check_sr(sr)
+    check_positive('eps', eps)
     P = power_spectrogram(wave, n_fft=n_fft, hop=hop)
     # a floor, not an offset: ln(max(mel, eps)) is librosa's power_to_db convention (in nats)
     return torch.log((P @ mel_filterbank(n_fft, n_mels, sr, fmin, fmax).T).clamp_min(eps))
@@ -147,6 +166,9 @@ def log_mel(wave, sr: int, *, n_fft: int = 400, hop: int = 160, n_mels: int = 40
 # %% ../nbs/01a_audio.ipynb #6a165f1b
 def dct_ortho(n: int, k: int) -> torch.Tensor:
     "DCT-II matrix, orthonormal (scipy's `norm='ortho'`): (n, k) so that `x @ D` gives the first k coefficients."
+    check_positive('n', n, integer=True)
+    check_positive('k', k, integer=True)
+    if k > n: raise ValueError(f"k = {k}; expected at most n = {n} coefficients")
     i, j = torch.arange(n, dtype=torch.float64)[:, None], torch.arange(k, dtype=torch.float64)[None]
     D = torch.cos(math.pi / n * (i + 0.5) * j) * math.sqrt(2.0 / n)
     D[:, 0] /= math.sqrt(2.0)
@@ -155,6 +177,11 @@ def dct_ortho(n: int, k: int) -> torch.Tensor:
 def delta_features(c: torch.Tensor, *, width: int = 5) -> torch.Tensor:
     """Regression deltas over `width` frames (HTK: width 5 = +-2 frames), edges repeated.
     c: (frames, F) or (B, frames, F) -> same shape."""
+    if not isinstance(c, torch.Tensor) or not c.is_floating_point() or c.ndim not in (2, 3):
+        got = f"{c.dtype} {tuple(c.shape)}" if isinstance(c, torch.Tensor) else type(c).__name__
+        raise ValueError(f"c is {got}; expected a float tensor (frames, F) or (B, frames, F)")
+    check_nonempty('c', c)
+    check_positive('width', width, integer=True)
     if width < 3 or width % 2 == 0: raise ValueError(f"width={width}; expected an odd integer >= 3")
     N, x = width // 2, c if c.ndim == 3 else c[None]
     pad = torch.cat([x[:, :1].expand(-1, N, -1), x, x[:, -1:].expand(-1, N, -1)], dim=1)
@@ -166,6 +193,8 @@ def mfcc(wave, sr: int, *, n_mfcc: int = 13, n_mels: int = 40, n_fft: int = 400,
          deltas: bool = True, width: int = 5, **kw) -> torch.Tensor:
     """MFCCs (DCT-II ortho of the dB mel power), plus deltas and delta-deltas when `deltas`.
     wave: (T,) or (B, T) -> (frames, n_mfcc * (3 if deltas else 1)), or with a leading B."""
+    check_positive('n_mfcc', n_mfcc, integer=True)
+    check_positive('n_mels', n_mels, integer=True)
     if not 1 <= n_mfcc <= n_mels: raise ValueError(f"n_mfcc={n_mfcc}; expected 1 <= n_mfcc <= n_mels = {n_mels}")
     db = log_mel(wave, sr, n_fft=n_fft, hop=hop, n_mels=n_mels, **kw) * (10 / math.log(10))
     c = db @ dct_ortho(n_mels, n_mfcc)
@@ -180,6 +209,14 @@ def _frames(w: torch.Tensor, frame: int, hop: int) -> torch.Tensor:
 
 def yin_cmnd(fr: torch.Tensor, tau_max: int) -> torch.Tensor:
     "Cumulative mean normalised difference of frames (..., W) for lags 0..tau_max -> (..., tau_max + 1)."
+    if not isinstance(fr, torch.Tensor) or not fr.is_floating_point() or fr.ndim < 1:
+        got = f"{fr.dtype} {tuple(fr.shape)}" if isinstance(fr, torch.Tensor) else type(fr).__name__
+        raise ValueError(f"fr is {got}; expected a float tensor of frames (..., W)")
+    check_nonempty('fr', fr)
+    check_positive('tau_max', tau_max, integer=True)
+    if tau_max >= fr.shape[-1]:
+        W = fr.shape[-1]
+        raise ValueError(f"tau_max = {tau_max}; expected a lag below the frame length {W}")
     W = fr.shape[-1]; w = W - tau_max
     n = 1 << (2 * W - 1).bit_length()
     spec = torch.fft.rfft(fr.double(), n)
@@ -203,6 +240,12 @@ def pitch_energy(wave, sr: int, *, hop: int = 160, frame: int = 800, fmin: float
     frames = 1 + T // hop, aligned with `log_mel`."""
     _check_sr(sr)
     w, single = _as_batch(wave)
+    check_positive('hop', hop, integer=True)
+    check_positive('frame', frame, integer=True)
+    check_positive('fmin', fmin)
+    check_positive('fmax', fmax)
+    check_positive('threshold', threshold)
+    check_positive('voicing', voicing)
     tau_min, tau_max = int(sr // fmax), int(math.ceil(sr / fmin))
     if not 0 < fmin < fmax or frame < 2 * tau_max: raise ValueError(
         f"fmin={fmin}, fmax={fmax}, frame={frame}; expected 0 < fmin < fmax and frame >= 2 * sr / fmin = {2 * tau_max}")
@@ -224,7 +267,10 @@ def pitch_energy(wave, sr: int, *, hop: int = 160, frame: int = 800, fmin: float
 # %% ../nbs/01a_audio.ipynb #357705c6
 def check_rate(record: dict, sr: int) -> dict:
     "Return `record` if its `sr` equals `sr`; ValueError otherwise (features of a wrong rate are silently wrong)."
-    _check_sr(sr); _check_sr(record.get('sr', None), sr)
+    if not isinstance(record, dict):
+        raise ValueError(f"record is a {type(record).__name__}; expected a dict with 'sr'")
+    _check_sr(sr)
+    _check_sr(record.get('sr', None), sr, name="record['sr']")
     return record
 
 # %% ../nbs/01a_audio.ipynb #10e32ab1

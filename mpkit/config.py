@@ -9,9 +9,11 @@ from __future__ import annotations
 import configparser, os
 from dataclasses import dataclass
 from pathlib import Path
+from .checks import check_positive
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'repo_root', 'Settings', 'settings_file', 'get_settings', 'budget', 'is_quick', 'get_device', 'setup']
+__all__ = ['DEFAULTS', 'repo_root', 'Settings', 'settings_file', 'get_settings', 'as_settings', 'budget', 'is_quick',
+           'get_device', 'setup']
 
 # %% ../nbs/00_config.ipynb #84dfda72
 def repo_root() -> Path | None:
@@ -45,7 +47,8 @@ def _int_setting(key, raw, minimum):
 def _check(raw: dict, source: str) -> Settings:
     unknown = set(raw) - set(DEFAULTS)
     if unknown:
-        raise ValueError(f"settings: unknown key(s) {sorted(unknown)} in {source}; allowed keys are {sorted(DEFAULTS)}")
+        raise ValueError(f"settings: unknown key(s) {sorted(unknown)} in {source}; "
+                         f"expected keys among {sorted(DEFAULTS)}")
     vals = {**DEFAULTS, **raw}
     for key, allowed in _ALLOWED.items():
         v = vals[key].strip().lower()
@@ -71,12 +74,17 @@ def settings_file() -> Path | None:
 
 def get_settings(path: str | Path | None = None) -> Settings:
     "Read `[mpkit]` from `path` (default: `settings_file()`), then apply `MPKIT_<KEY>` environment overrides."
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"path = {path!r}; expected the path of a settings.ini, or None")
     path = Path(path) if path is not None else settings_file()
     raw, source = {}, 'defaults'
     if path is not None:
+        if not path.is_file():
+            raise ValueError(f"settings: path = '{path}' is not a file; expected a settings.ini")
         cp = configparser.ConfigParser()
         cp.read(path)
-        if not cp.has_section('mpkit'): raise ValueError(f"settings: {path} has no [mpkit] section")
+        if not cp.has_section('mpkit'):
+            raise ValueError(f"settings: {path} has no [mpkit] section; expected one with the keys")
         raw, source = dict(cp['mpkit']), str(path)
     for key in DEFAULTS:
         if (v := os.environ.get(f'MPKIT_{key.upper()}')) is not None:
@@ -84,26 +92,37 @@ def get_settings(path: str | Path | None = None) -> Settings:
     return _check(raw, source)
 
 # %% ../nbs/00_config.ipynb #0dd06f78
+def as_settings(
+    settings,  # a `Settings`, or None for the course settings
+) -> Settings:
+    "`settings` itself, or the course settings (`get_settings()`) when it is None."
+    if settings is None: return get_settings()
+    if not isinstance(settings, Settings):
+        raise ValueError(f"settings is a {type(settings).__name__}; expected a Settings or None")
+    return settings
+
 def budget(quick, full, *, settings: Settings | None = None):
     "Pick the quick or the full value (steps, epochs, sizes...) according to the course budget."
-    return quick if (settings or get_settings()).budget == 'quick' else full
+    return quick if as_settings(settings).budget == 'quick' else full
 
 def is_quick(settings: Settings | None = None) -> bool:
     "True when the course runs in quick mode (tests, CI)."
-    return (settings or get_settings()).budget == 'quick'
+    return as_settings(settings).budget == 'quick'
 
 def get_device(settings: Settings | None = None):
     "The torch device to train on: cuda when asked for (or 'auto' and available), else cpu."
     import torch
-    want = (settings or get_settings()).device
+    want = as_settings(settings).device
     if want == 'cuda' and not torch.cuda.is_available():
-        raise ValueError("settings: device = 'cuda' but torch sees no CUDA device; use 'auto' or 'cpu'")
+        raise ValueError("settings: device = 'cuda' but torch sees no CUDA device; "
+                         "expected 'auto' or 'cpu'")
     return torch.device('cuda' if want == 'cuda' or (want == 'auto' and torch.cuda.is_available()) else 'cpu')
 
 def setup(seed: int | None = None, settings: Settings | None = None):
     "Start a notebook: apply the thread count and return `(settings, generator)` seeded with `seed` (default: the course seed)."
     import torch
-    s = settings or get_settings()
+    if seed is not None: check_positive('seed', seed, integer=True, allow_zero=True)
+    s = as_settings(settings)
     if s.num_threads: torch.set_num_threads(s.num_threads)
     g = torch.Generator().manual_seed(s.seed if seed is None else seed)
     return s, g

@@ -6,19 +6,20 @@ Docs: https://mpkit.github.io/mpkit/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #b8c6c52d
 from __future__ import annotations
-import csv, gzip, hashlib, json
+import csv, gzip, hashlib, json, numbers
 from pathlib import Path
 import numpy as np
+from .checks import check_choice, check_finite, check_ids, check_positive
 from .config import get_settings, repo_root
 
 # %% auto #0
-__all__ = ['SPLITS', 'ERAS', 'SPECIAL_TOKENS', 'DIRECTIONS', 'SPEEDS', 'SLEEP_STAGES', 'SLEEP_TRANSITIONS', 'SHAPES', 'PARTS',
-           'GRAPHS', 'PENGUIN_NUMERIC', 'TABLES', 'POSITIONS', 'SKILLS', 'STATS', 'data_dir', 'sample_path',
-           'manifest_entry', 'verify_sample', 'load_sotu', 'load_tokenizer', 'CharTokenizer', 'load_python_functions',
-           'load_digits', 'load_fashion_mnist', 'load_photo_crops', 'load_cat_frames', 'moving_sprites', 'load_eeg',
-           'sleep_eeg', 'load_motorcycle', 'load_bunny', 'primitive_shapes', 'load_graph', 'load_molecules',
-           'load_penguins', 'load_table', 'load_lineups', 'simulate_league', 'parse_bvh', 'bvh_positions', 'load_mocap',
-           'load_every_sample']
+__all__ = ['SPLITS', 'ERAS', 'SPECIAL_TOKENS', 'SEG_CLASSES', 'FASHION_GROUPS', 'DIRECTIONS', 'SPEEDS', 'SLEEP_STAGES',
+           'SLEEP_TRANSITIONS', 'SHAPES', 'PARTS', 'GRAPHS', 'PENGUIN_NUMERIC', 'TABLES', 'POSITIONS', 'SKILLS',
+           'STATS', 'data_dir', 'sample_path', 'manifest_entry', 'verify_sample', 'load_sotu', 'load_tokenizer',
+           'CharTokenizer', 'load_python_functions', 'load_digits', 'load_fashion_mnist', 'load_photo_crops',
+           'compose_scenes', 'load_cat_frames', 'moving_sprites', 'load_eeg', 'sleep_eeg', 'load_motorcycle',
+           'load_bunny', 'primitive_shapes', 'load_graph', 'load_molecules', 'load_penguins', 'load_table',
+           'load_lineups', 'simulate_league', 'parse_bvh', 'bvh_positions', 'load_mocap', 'load_every_sample']
 
 # %% ../nbs/01_data.ipynb #cc023039
 def data_dir() -> Path:
@@ -37,8 +38,17 @@ def _rebuild_hint(rel: str) -> str:
     modality = rel.replace('\\', '/').split('/')[0]
     return f"rebuild it with `python data_samples/build.py --only {modality}` in a checkout, or reinstall mpkit"
 
+def _check_rel(rel):
+    "A sample's path relative to `data_dir()`: a non-empty str that stays inside that folder."
+    parts = rel.replace('\\', '/').split('/') if isinstance(rel, str) else []
+    if not rel or not parts or parts[0] == '' or '..' in parts:
+        raise ValueError(f"rel = {rel!r}; expected a path inside the data folder, "
+                         "such as 'text/sotu_wordpiece.json'")
+    return rel
+
 def sample_path(rel: str) -> Path:
     "The path of one sample file, `rel` relative to `data_dir()` (e.g. `'text/sotu_wordpiece.json'`); FileNotFoundError if missing."
+    _check_rel(rel)
     p = data_dir()/rel
     if not p.is_file(): raise FileNotFoundError(f"data sample {rel!r} is missing from {data_dir()}; {_rebuild_hint(rel)}")
     return p
@@ -48,13 +58,15 @@ _VERIFIED: dict = {}
 
 def manifest_entry(rel: str) -> dict:
     "The manifest entry of one sample file (`rel` relative to `data_dir()`); ValueError if the manifest does not list it."
+    _check_rel(rel)
     rel = rel.replace('\\', '/')
     modality = rel.split('/')[0]
     mf = data_dir()/modality/'manifest.json'
     if not mf.is_file(): raise FileNotFoundError(f"{mf} is missing; {_rebuild_hint(rel)}")
     for e in json.loads(mf.read_text())['files']:
         if e['file'] in (rel, rel.split('/', 1)[-1]): return e
-    raise ValueError(f"data sample {rel!r} is not listed in {mf}; {_rebuild_hint(rel)}")
+    raise ValueError(f"data sample {rel!r} is not listed in {mf}; expected a file it lists; "
+                     f"{_rebuild_hint(rel)}")
 
 def verify_sample(rel: str) -> Path:
     "Check one sample's sha256 against its manifest (cached per process); returns its path. ValueError if the file was changed."
@@ -64,7 +76,9 @@ def verify_sample(rel: str) -> Path:
     if key in _VERIFIED: return p
     want = manifest_entry(rel)['sha256']
     got = hashlib.sha256(p.read_bytes()).hexdigest()
-    if got != want: raise ValueError(f"data sample {rel!r} is corrupted (sha256 {got[:12]}..., manifest says {want[:12]}...); {_rebuild_hint(rel)}")
+    if got != want:
+        raise ValueError(f"data sample {rel!r} is corrupted (sha256 {got[:12]}...; expected "
+                         f"{want[:12]}... from the manifest); {_rebuild_hint(rel)}")
     _VERIFIED[key] = True
     return p
 
@@ -82,25 +96,16 @@ def _load_gz_json(rel: str):
 def _load_npz(rel: str) -> dict:
     with np.load(verify_sample(rel), allow_pickle=False) as z: return {k: z[k] for k in z.files}
 
-def _check_n(n, available: int | None = None, what='n') -> int:
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0 or (available is not None and n > available):
-        top = f' and <= {available}' if available is not None else ''
-        raise ValueError(f"{what} = {n!r} is not allowed; expected an integer >= 1{top}")
-    return int(n)
-
 # %% ../nbs/01_data.ipynb #a1a2d8d4
 SPLITS = ('train', 'valid', 'test')
 ERAS = ('modern', 'old')
-
-def _check_choice(name, value, allowed):
-    if value is not None and value not in allowed:
-        raise ValueError(f"{name} = {value!r} is not allowed; expected one of {', '.join(map(repr, allowed))} or None (all)")
 
 def load_sotu(split: str | None = None, *, era: str | None = None) -> dict:
     """State of the Union sentences. `split`: 'train' | 'valid' | 'test' | None (all); `era`: 'modern' (1990-2021) | 'old' (1790-1900) | None.
     Returns a dict: `text` list[str] (N,), `year` (N,) int64, `address` (N,) int64 (one id per speech),
     `speaker`, `party`, `era`, `split` list[str] (N,)."""
-    _check_choice('split', split, SPLITS); _check_choice('era', era, ERAS)
+    check_choice('split', split, SPLITS, allow_none=True)
+    check_choice('era', era, ERAS, allow_none=True)
     d = _load_gz_json('text/sotu_sentences.json.gz')
     A = d['addresses']
     rows = [(a, s) for a, s in d['sentences'] if (split is None or A[a]['split'] == split) and (era is None or A[a]['era'] == era)]
@@ -118,10 +123,17 @@ def load_tokenizer():
     return Tokenizer.from_file(str(verify_sample('text/sotu_wordpiece.json')))
 
 # %% ../nbs/01_data.ipynb #cb2ab600
+def _items(x) -> list:
+    "The items of `x` as a list (a str or a non-iterable is one item), for a check to look at each."
+    return list(x) if hasattr(x, '__iter__') and not isinstance(x, str) else [x]
+
 class CharTokenizer:
     "Character-level tokenizer: ids 0-4 are `[PAD] [UNK] [CLS] [SEP] [MASK]`, then every character of `texts` (default: all SOTU sentences) in sorted order."
     def __init__(self, texts: list[str] | None = None):
         if texts is None: texts = load_sotu()['text']
+        texts = _items(texts)
+        if not all(isinstance(t, str) for t in texts):
+            raise ValueError(f"texts = {texts!r:.60}; expected a list of str, one per text")
         self.vocab = list(SPECIAL_TOKENS) + sorted(set(''.join(texts)))
         self.stoi = {c: i for i, c in enumerate(self.vocab)}
         self.pad_id, self.unk_id, self.cls_id, self.sep_id, self.mask_id = range(5)
@@ -130,11 +142,16 @@ class CharTokenizer:
 
     def encode(self, text: str, *, add_special: bool = False) -> list[int]:
         "Ids of the characters of `text`; with `add_special`, wrapped in `[CLS] ... [SEP]`."
+        if not isinstance(text, str): raise ValueError(f"text = {text!r:.60}; expected a str")
         ids = [self.stoi.get(c, self.unk_id) for c in text]
         return [self.cls_id] + ids + [self.sep_id] if add_special else ids
 
     def decode(self, ids, *, skip_special: bool = True) -> str:
         "The text of `ids` (a list or 1-D tensor/array); special tokens are dropped unless `skip_special=False`."
+        if hasattr(ids, 'dtype'): ids = check_ids('ids', ids, ndim=1).tolist()
+        ids = _items(ids)
+        odd = [i for i in ids if isinstance(i, bool) or not isinstance(i, numbers.Integral)]
+        if odd: raise ValueError(f"ids hold {odd[:5]!r:.60}; expected integer ids")
         ids = [int(i) for i in ids]
         bad = [i for i in ids if not 0 <= i < len(self.vocab)]
         if bad: raise ValueError(f"ids {bad[:5]} are outside the vocabulary; expected 0 <= id < {len(self.vocab)}")
@@ -164,6 +181,53 @@ def load_photo_crops() -> dict:
     d = _load_npz('images/photo_crops.npz')
     return dict(images=d['images'], names=d['names'].tolist())
 
+# %% ../nbs/01_data.ipynb #4fa81b04
+SEG_CLASSES = ('background', 'top', 'footwear', 'trousers & bags')
+# Fashion-MNIST label -> segmentation class: T-shirt, pullover, dress, coat, shirt are tops; sandal, sneaker,
+# ankle boot are footwear; trouser and bag share the last class
+FASHION_GROUPS = (1, 3, 1, 1, 1, 2, 1, 2, 3, 2)
+
+def _check_items(items, classes):
+    import torch
+    if not isinstance(items, torch.Tensor) or items.ndim != 3 or not items.is_floating_point() or len(items) == 0:
+        got = f"{tuple(items.shape)} {items.dtype}" if isinstance(items, torch.Tensor) else type(items).__name__
+        raise ValueError(f"items is {got}; expected a non-empty (N, h, w) float tensor in [0, 1]")
+    check_finite('items', items)
+    if not isinstance(classes, torch.Tensor) or classes.shape != (len(items),) or classes.dtype != torch.long:
+        got = f"{classes.dtype} {tuple(classes.shape)}" if isinstance(classes, torch.Tensor) else type(classes).__name__
+        raise ValueError(f"item_classes is {got}; expected a ({len(items)},) long tensor, one class id >= 1 per item")
+
+def compose_scenes(
+    items,                   # (N, h, w) float torch tensor in [0, 1]: the garments
+    item_classes,            # (N,) long torch tensor: each garment's class, >= 1
+    n: int,                  # how many scenes
+    *,
+    canvas: int = 32,        # scene side in pixels
+    item_size: int = 16,     # a garment is shrunk to item_size x item_size
+    per_scene: int = 3,      # garments per scene
+    threshold: float = 0.15, # brightness above which a garment pixel counts as the garment
+    seed: int = 0,           # seeds the choice and the place of the garments
+) -> dict:
+    """`n` scenes of `per_scene` items from `items` (N, h, w) float in [0, 1] with classes `item_classes` (N,) long (>= 1).
+    Returns `images` (n, 1, canvas, canvas) float and `labels` (n, canvas, canvas) long, 0 = background."""
+    import torch
+    import torch.nn.functional as F
+    _check_items(items, item_classes)
+    if n < 1 or not 1 <= item_size <= canvas:
+        raise ValueError(f"n = {n}, item_size = {item_size}, canvas = {canvas}; expected n >= 1 and 1 <= item_size <= canvas")
+    g = torch.Generator().manual_seed(seed)
+    small = F.interpolate(items[:, None], size=(item_size, item_size), mode='bilinear', antialias=True)[:, 0]
+    pick = torch.randint(len(items), (n, per_scene), generator=g)
+    corner = torch.randint(canvas - item_size + 1, (n, per_scene, 2), generator=g)
+    images, labels = torch.zeros(n, canvas, canvas), torch.zeros(n, canvas, canvas, dtype=torch.long)
+    for i in range(n):
+        for j in range(per_scene):
+            (r, c), it = corner[i, j].tolist(), small[pick[i, j]]
+            fg = it > threshold
+            images[i, r:r + item_size, c:c + item_size][fg] = it[fg]
+            labels[i, r:r + item_size, c:c + item_size][fg] = item_classes[pick[i, j]]
+    return dict(images=images[:, None], labels=labels)
+
 # %% ../nbs/01_data.ipynb #a1c3688c
 def load_cat_frames() -> np.ndarray:
     "Muybridge's cat: (24, 110, 154) uint8 grayscale frames in time order."
@@ -177,8 +241,10 @@ def moving_sprites(n: int, *, frames: int = 10, size: int = 64, seed: int = 0) -
     """Generated clips of one Fashion-MNIST sprite moving in a straight line (synthetic motion, real sprites).
     Returns `video` (n, frames, size, size) uint8, `direction` (n,) int64 index into `DIRECTIONS`,
     `speed` (n,) int64 index into `SPEEDS`, `label` (n,) int64 Fashion-MNIST class. Same seed, same clips."""
-    n = _check_n(n)
-    frames = _check_n(frames, what='frames')
+    check_positive('n', n, integer=True)
+    check_positive('frames', frames, integer=True)
+    check_positive('size', size, integer=True)
+    check_positive('seed', seed, integer=True, allow_zero=True)
     if size < 28 + (frames - 1) * max(SPEEDS):
         raise ValueError(f"size = {size} is too small for {frames} frames; expected size >= 28 + (frames - 1) * {max(SPEEDS)} = {28 + (frames - 1) * max(SPEEDS)}")
     fm = load_fashion_mnist()
@@ -249,7 +315,9 @@ def sleep_eeg(n_epochs: int, *, fs: int = 100, seed: int = 0) -> dict:
     # fs 100 Hz: the Fpz-Cz channel of Sleep-EDF; 30-s epochs: the AASM scoring unit
     """Generated single-channel sleep EEG (synthetic): 30-s epochs (AASM scoring unit) at `fs` Hz (100 Hz as in Sleep-EDF Fpz-Cz).
     Returns `signal` (n_epochs, 30*fs) float32 in microvolts, `stage` (n_epochs,) int64 index into `SLEEP_STAGES`, `fs`."""
-    n_epochs = _check_n(n_epochs, what='n_epochs')
+    check_positive('n_epochs', n_epochs, integer=True)
+    check_positive('fs', fs, integer=True)
+    check_positive('seed', seed, integer=True, allow_zero=True)
     if fs < 64: raise ValueError(f"fs = {fs} is too low to hold spindles and beta; expected fs >= 64 Hz")
     rng = np.random.default_rng(seed)
     stages = [0]
@@ -298,7 +366,9 @@ def primitive_shapes(n: int, *, points: int = 1024, seed: int = 0) -> dict:
     # 1,024 points per shape as in PointNet's ModelNet40 setting (Qi et al. 2017), kept by Point-MAE
     """Generated point clouds of primitive shapes (synthetic), randomly rotated, scaled (0.7-1.2) and jittered (sigma 0.01).
     Returns `points` (n, points, 3) float32, `label` (n,) int64 index into `SHAPES`, `parts` (n, points) int64 index into `PARTS`."""
-    n, points = _check_n(n), _check_n(points, what='points')
+    check_positive('n', n, integer=True)
+    check_positive('points', points, integer=True)
+    check_positive('seed', seed, integer=True, allow_zero=True)
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, len(SHAPES), n)
     P, Q = np.empty((n, points, 3), np.float32), np.empty((n, points), np.int64)
@@ -315,7 +385,7 @@ GRAPHS = ('karate_club', 'les_miserables', 'florentine_families', 'davis_souther
 def load_graph(name: str):
     "One of networkx's built-in real graphs (`GRAPHS`), as a `networkx.Graph`."
     import networkx as nx
-    if name not in GRAPHS: raise ValueError(f"graph {name!r} is unknown; expected one of {', '.join(GRAPHS)}")
+    check_choice('name', name, GRAPHS)
     return getattr(nx, f'{name}_graph')()
 
 def load_molecules(n: int | None = None) -> list:
@@ -323,8 +393,11 @@ def load_molecules(n: int | None = None) -> list:
     `charge` int, `aromatic` bool, `hcount` int (implicit hydrogens); edge attribute `order` float (1, 1.5, 2, 3);
     graph attributes `smiles`, `nci_id`."""
     import networkx as nx
+    if n is not None: check_positive('n', n, integer=True)
     d = _load_gz_json('graphs/nci_molecules.json.gz')
-    mols = d['molecules'] if n is None else d['molecules'][:_check_n(n, len(d['molecules']))]
+    if n is not None and n > len(d['molecules']):
+        raise ValueError(f"n = {n}; expected at most the <= {len(d['molecules'])} there are")
+    mols = d['molecules'] if n is None else d['molecules'][:n]
     out = []
     for m in mols:
         g = nx.Graph(smiles=m['smiles'], nci_id=m['id'])
@@ -350,7 +423,7 @@ def load_penguins() -> dict:
 
 def load_table(name: str) -> dict:
     "A scikit-learn bundled table (`TABLES`): `X` (N, F) float64, `y` (N,) int64, `feature_names` list[str], `target_names` list[str]."
-    if name not in TABLES: raise ValueError(f"table {name!r} is unknown; expected one of {', '.join(TABLES)}")
+    check_choice('name', name, TABLES)
     import sklearn.datasets as skd
     d = getattr(skd, f'load_{name}')()
     return dict(X=d.data.astype(np.float64), y=d.target.astype(np.int64), feature_names=list(d.feature_names), target_names=list(d.target_names))
@@ -413,7 +486,10 @@ def simulate_league(*, teams: int = 8, players_per_team: int = 16, seasons: int 
     Players: `team` (P,) int64, `position` (P,) int64 index into `POSITIONS`, `skill` (P, 4) float32 over `SKILLS` (latent truth).
     Matches (M = seasons * teams * (teams-1)): `season`, `home`, `away` (M,) int64, `goals` (M, 2) int64,
     `lineups` (M, 2, 11) int64 player ids, `stats` (M, 2, 11, 3) int64 over `STATS`. `synthetic` is True."""
-    teams, seasons = _check_n(teams, what='teams'), _check_n(seasons, what='seasons')
+    check_positive('teams', teams, integer=True)
+    check_positive('players_per_team', players_per_team, integer=True)
+    check_positive('seasons', seasons, integer=True)
+    check_positive('seed', seed, integer=True, allow_zero=True)
     if teams < 2: raise ValueError(f"teams = {teams} is not allowed; expected at least 2 teams to play a match")
     if players_per_team < 13: raise ValueError(f"players_per_team = {players_per_team} is too few; expected >= 13 (2 GK and 11 outfield)")
     rng = np.random.default_rng(seed)
@@ -436,8 +512,12 @@ def simulate_league(*, teams: int = 8, players_per_team: int = 16, seasons: int 
 def parse_bvh(text: str) -> dict:
     """Parse BVH text. Returns `joints` list[str] (J,), `parents` (J,) int64 (-1 for the root), `offsets` (J, 3) float64,
     `channels` list of lists of channel names per joint, `motion` (T, C) float64, `frame_time` float (s). End sites are skipped."""
+    if not isinstance(text, str):
+        raise ValueError(f"text is a {type(text).__name__}; expected the BVH text, a str")
     tok = text.split()
     if not tok or tok[0] != 'HIERARCHY': raise ValueError("not a BVH file: expected it to start with 'HIERARCHY'")
+    if 'MOTION' not in tok:
+        raise ValueError("BVH text has no MOTION section; expected a hierarchy, then MOTION")
     joints, parents, offsets, channels, stack, i, last = [], [], [], [], [], 1, -1
     while tok[i] != 'MOTION':
         w = tok[i]
@@ -453,6 +533,10 @@ def parse_bvh(text: str) -> dict:
             k = int(tok[i + 1]); channels.append(tok[i + 2:i + 2 + k]); i += 2 + k
         else: raise ValueError(f"unexpected BVH token {w!r} in the hierarchy")
     n, dt = int(tok[i + 2]), float(tok[i + 5])
+    n_channels = sum(map(len, channels))
+    if len(tok) - i - 6 != n * n_channels:
+        raise ValueError(f"BVH motion holds {len(tok) - i - 6} numbers; "
+                         f"expected {n} frames x {n_channels} channels = {n * n_channels}")
     motion = np.array(tok[i + 6:], np.float64).reshape(n, -1)
     return dict(joints=joints, parents=np.array(parents, np.int64), offsets=np.array(offsets), channels=channels, motion=motion, frame_time=dt)
 
@@ -465,6 +549,10 @@ def _axis_rot(axis: str, deg: np.ndarray) -> np.ndarray:
 
 def bvh_positions(bvh: dict) -> np.ndarray:
     "Forward kinematics of a parsed BVH: world positions (T, J, 3) float32 of every joint. Rotations apply in channel order (intrinsic)."
+    keys = ('joints', 'parents', 'offsets', 'channels', 'motion')
+    if not isinstance(bvh, dict) or any(k not in bvh for k in keys):
+        raise ValueError(f"bvh is a {type(bvh).__name__} without all of {keys}; "
+                         "expected parse_bvh's dict")
     T = len(bvh['motion'])
     pos, rot = np.zeros((T, len(bvh['joints']), 3)), [None] * len(bvh['joints'])
     col = 0

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 import numpy as np
 import torch
+from .checks import (check_choice, check_finite, check_nonempty, check_positive,
+                          check_ratio)
 from .masking import (random_mask, bernoulli_mask, span_mask, whole_word_mask, block_mask, simmim_mask,
                            tube_mask, time_mask, freq_mask)
 
@@ -70,17 +72,19 @@ MODALITIES = ('text', 'image', 'spectrogram', 'video', 'points')
 _SHAPES = dict(image='(H, W) or (H, W, 3)', spectrogram='(F, T): frequency bins x frames', video='(T, H, W)',
                points='(N, 3)', text='a non-empty list of token strings')
 
-def _check_sample(modality, data):
+def _check_sample(modality, data, name='data'):
     if modality == 'text':
-        if isinstance(data, str) or not len(data) or not all(isinstance(t, str) for t in data):
-            raise ValueError(f"a text sample must be {_SHAPES['text']}; got {type(data).__name__}")
+        sized = not isinstance(data, str) and hasattr(data, '__len__') and len(data) > 0
+        if not sized or not all(isinstance(t, str) for t in data):
+            got = type(data).__name__
+            raise ValueError(f"the text sample is a {got}; expected {_SHAPES['text']}")
         return list(data)
     a = _numpy(data, f'the {modality} sample')
     ok = dict(image=a.ndim == 2 or (a.ndim == 3 and a.shape[-1] == 3), spectrogram=a.ndim == 2, video=a.ndim == 3,
               points=a.ndim == 2 and a.shape[-1] == 3)[modality]
     if not ok or a.size == 0:
-        raise ValueError(f"a {modality} sample must have shape {_SHAPES[modality]}; got {a.shape}")
-    return a
+        raise ValueError(f"the {modality} sample has shape {a.shape}; expected {_SHAPES[modality]}")
+    return check_finite(name, a)
 
 @dataclass
 class Sample:
@@ -90,8 +94,7 @@ class Sample:
     data: Any
     name: str = ''
     def __post_init__(self):
-        if self.modality not in MODALITIES:
-            raise ValueError(f"modality = {self.modality!r} is not known; expected one of {', '.join(MODALITIES)}")
+        check_choice('modality', self.modality, MODALITIES)
         self.data = _check_sample(self.modality, self.data)
         self.name = self.name or self.modality
 
@@ -178,8 +181,9 @@ def mask_sample(sample: Sample, masker: str, *, ratio: float = 0.5, size: int = 
     if not isinstance(sample, Sample): raise ValueError(f"sample is a {type(sample).__name__}; expected a Sample")
     if masker not in MASKERS[sample.modality]:
         raise ValueError(f"masker = {masker!r} does not apply to {sample.modality}; expected one of {', '.join(MASKERS[sample.modality])}")
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"size = {size!r} is not allowed; expected an integer >= 1")
+    check_ratio('ratio', ratio)
+    check_positive('size', size, integer=True)
+    check_positive('seed', seed, integer=True, allow_zero=True)
     g = torch.Generator().manual_seed(seed)
     fn = dict(text=_mask_text, image=_mask_image, spectrogram=_mask_spectrogram, video=_mask_video, points=_mask_points)
     return fn[sample.modality](sample, masker, ratio, size, g)
@@ -214,9 +218,23 @@ def _grey_cmap(name='gray'):
     import matplotlib
     return matplotlib.colormaps[name].with_extremes(bad='0.55')
 
+def _check_fits(sample, ms):
+    "The mask of `ms` covers `sample`: as many tokens, points or bins, or a crop of its pixels."
+    d, kind = sample.data, sample.modality
+    want = (len(d),) if kind in ('text', 'points') else d.shape[:3 if kind == 'video' else 2]
+    got = tuple(ms.elements.shape)
+    exact = kind in ('text', 'points', 'spectrogram')
+    if len(got) != len(want) or any(g > w or (exact and g != w) for g, w in zip(got, want)):
+        raise ValueError(f"ms covers {got} elements but the {kind} sample has {tuple(want)}; "
+                         "expected the MaskedSample of this sample")
+
 def draw_masked(sample: Sample, ms: MaskedSample, *, title: str = ''):
     "A matplotlib Figure of `sample` with `ms` hidden (grey, [MASK], or pale points)."
     from matplotlib.figure import Figure
+    if not isinstance(sample, Sample): raise ValueError(f"sample is a {type(sample).__name__}; expected a Sample")
+    if not isinstance(ms, MaskedSample):
+        raise ValueError(f"ms is a {type(ms).__name__}; expected a MaskedSample from mask_sample")
+    _check_fits(sample, ms)
     hid = ms.elements.numpy()
     if sample.modality == 'video':
         T = len(sample.data); idx = np.linspace(0, T - 1, min(T, 6)).round().astype(int)
@@ -247,7 +265,11 @@ class MaskExplorer(_Explorer):
         import ipywidgets as W
         samples = [samples] if isinstance(samples, Sample) else list(samples)
         if not samples or not all(isinstance(s, Sample) for s in samples):
-            raise ValueError("samples must be a Sample or a non-empty list of Sample objects; wrap arrays as Sample(modality, data)")
+            raise ValueError("samples holds no Sample, or not only Samples; expected a Sample or a "
+                             "non-empty list of them (wrap arrays as Sample(modality, data))")
+        check_ratio('ratio', ratio)
+        if size is not None: check_positive('size', size, integer=True)
+        check_positive('seed', seed, integer=True, allow_zero=True)
         self.samples = samples
         self.sample = W.Dropdown(options=[(f'{s.name} ({s.modality})', i) for i, s in enumerate(samples)], value=0, description='sample')
         self.masker = W.Dropdown(options=MASKERS[samples[0].modality], description='masker')
@@ -285,13 +307,14 @@ def attention_maps(attentions, *, batch: int = 0) -> list[np.ndarray]:
     if hasattr(attentions, 'attentions'): attentions = attentions.attentions
     if attentions is None: raise ValueError("no attention weights; expected an Output from model(..., return_attention=True)")
     if isinstance(attentions, (torch.Tensor, np.ndarray)): attentions = [attentions]
+    check_positive('batch', batch, integer=True, allow_zero=True)
     maps = []
     for i, a in enumerate(attentions):
         a = _numpy(a, f'attentions[{i}]')
         if a.ndim != 4 or a.shape[-1] != a.shape[-2]:
             raise ValueError(f"attentions[{i}] has shape {a.shape}; expected (B, H, L, L) weights, one tensor per layer")
         if not 0 <= batch < a.shape[0]: raise ValueError(f"batch = {batch} is out of range; expected 0 <= batch < {a.shape[0]}")
-        maps.append(a[batch])
+        maps.append(check_finite(f'attentions[{i}]', a[batch]))
     if not maps: raise ValueError("attentions is empty; expected one (B, H, L, L) tensor per layer")
     if len({m.shape for m in maps}) > 1: raise ValueError(f"layers have different shapes {[m.shape for m in maps]}; expected one (H, L, L)")
     return maps
@@ -330,6 +353,11 @@ def _draw_time_overlay(ax, spec, row, query):
     ax.set_xlabel('frame'); ax.set_ylabel('mel bin')
 
 # %% ../nbs/07_explorers.ipynb #acce09a6
+def _is_grid(grid) -> bool:
+    "Whether `grid` is (gh, gw), two positive integers."
+    ok = isinstance(grid, (tuple, list)) and len(grid) == 2
+    return ok and all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in grid)
+
 class AttentionExplorer(_Explorer):
     """Layer, head and query sliders over attention weights (an `Output` or a list of (B, H, L, L), one per layer).
     Give at most one of: `tokens` (L strings), `image` (H, W) with the patch `grid` (gh, gw) (default: square),
@@ -347,20 +375,23 @@ class AttentionExplorer(_Explorer):
     def _view(self, L, tokens, image, grid, spectrogram, prefix):
         given = [k for k, v in dict(tokens=tokens, image=image, spectrogram=spectrogram).items() if v is not None]
         if len(given) > 1: raise ValueError(f"got {' and '.join(given)}; expected at most one of tokens, image, spectrogram")
+        check_positive('prefix', prefix, integer=True, allow_zero=True)
         if not 0 <= prefix < L: raise ValueError(f"prefix = {prefix}; expected 0 <= prefix < L = {L}")
         if tokens is not None:
-            tokens = _check_sample('text', tokens)
+            tokens = _check_sample('text', tokens, 'tokens')
             if len(tokens) != L: raise ValueError(f"{len(tokens)} tokens for attention over L = {L} positions; expected {L} tokens")
             return ('tokens', tokens), prefix
         if image is not None:
-            image = _check_sample('image', image)
+            image = _check_sample('image', image, 'image')
             n = L - prefix
+            if grid is not None and not _is_grid(grid):
+                raise ValueError(f"grid = {grid!r}; expected (gh, gw), two positive integers")
             grid = grid or (math.isqrt(n), math.isqrt(n))
             if grid[0] * grid[1] != n:
                 raise ValueError(f"a patch grid {grid} has {grid[0] * grid[1]} patches but the attention has {n} after {prefix} prefix tokens; expected gh * gw = {n}")
             return ('image', image, tuple(grid)), prefix
         if spectrogram is not None:
-            spec = _check_sample('spectrogram', spectrogram)
+            spec = _check_sample('spectrogram', spectrogram, 'spectrogram')
             if spec.shape[1] < L - prefix: raise ValueError(f"a spectrogram of {spec.shape[1]} frames for {L - prefix} tokens; expected at least one frame per token")
             return ('spectrogram', spec), prefix
         return ('none',), prefix
@@ -399,7 +430,11 @@ def cluster_units(features, k: int, *, method: str = 'k-means', seed: int = 0) -
     from mpkit.targets import kmeans, kmeans_plusplus, sinkhorn
     x = torch.as_tensor(_numpy(features, 'features'), dtype=torch.float32)
     if x.ndim != 2 or len(x) == 0: raise ValueError(f"features have shape {tuple(x.shape)}; expected a non-empty (N, D) array")
-    if method not in CLUSTER_METHODS: raise ValueError(f"method = {method!r}; expected one of {', '.join(CLUSTER_METHODS)}")
+    check_finite('features', x)
+    check_choice('method', method, CLUSTER_METHODS)
+    check_positive('k', k, integer=True)
+    if k > len(x): raise ValueError(f"k = {k}; expected at most one cluster per row, k <= {len(x)}")
+    check_positive('seed', seed, integer=True, allow_zero=True)
     g = torch.Generator().manual_seed(seed)
     if method == 'k-means': return kmeans(x, k, generator=g).labels
     z = torch.nn.functional.normalize(x - x.mean(0), dim=1)
@@ -411,6 +446,7 @@ def cluster_scores(labels, clusters) -> dict:
     from sklearn.metrics import normalized_mutual_info_score
     from sklearn.metrics.cluster import contingency_matrix
     y, c = np.asarray(labels).ravel(), np.asarray(clusters).ravel()
+    check_nonempty('labels', y)
     if len(y) != len(c): raise ValueError(f"{len(y)} labels for {len(c)} clustered units; expected one label per unit")
     cm = contingency_matrix(y, c)
     return dict(purity=float(cm.max(0).sum() / len(y)), nmi=float(normalized_mutual_info_score(y, c)))
@@ -420,11 +456,11 @@ def _cluster_view(N, spectrogram, images, patch, points):
     given = [k for k, v in dict(spectrogram=spectrogram, images=images, points=points).items() if v is not None]
     if len(given) > 1: raise ValueError(f"got {' and '.join(given)}; expected at most one of spectrogram, images, points")
     if spectrogram is not None:
-        spec = _check_sample('spectrogram', spectrogram)
+        spec = _check_sample('spectrogram', spectrogram, 'spectrogram')
         if spec.shape[1] < N: raise ValueError(f"{N} feature rows for a spectrogram of {spec.shape[1]} frames; expected at most one unit per frame")
         return ('spectrogram', spec)
     if images is not None:
-        imgs = _numpy(images, 'images')
+        imgs = check_finite('images', _numpy(images, 'images'))
         imgs = imgs[None] if imgs.ndim == 2 else imgs
         if imgs.ndim != 3: raise ValueError(f"images have shape {imgs.shape}; expected (n, H, W) or (H, W)")
         if patch is None or imgs.shape[1] % patch or imgs.shape[2] % patch:
@@ -433,7 +469,7 @@ def _cluster_view(N, spectrogram, images, patch, points):
         if n_units != N: raise ValueError(f"{N} feature rows for {n_units} patches of {len(imgs)} images; expected one row per patch")
         return ('images', imgs, patch)
     if points is not None:
-        pts = _check_sample('points', points)
+        pts = _check_sample('points', points, 'points')
         if len(pts) != N: raise ValueError(f"{N} feature rows for {len(pts)} points; expected one row per point")
         return ('points', pts)
     return ('none',)
@@ -473,6 +509,12 @@ class ClusterExplorer(_Explorer):
         self.features = _numpy(features, 'features')
         if self.features.ndim != 2: raise ValueError(f"features have shape {self.features.shape}; expected (N, D), one row per unit")
         N = len(self.features)
+        if N < 2: raise ValueError(f"features have {N} rows; expected at least 2 units to cluster")
+        check_finite('features', self.features)
+        check_choice('method', method, CLUSTER_METHODS)
+        check_positive('k', k, integer=True)
+        check_positive('max_k', max_k, integer=True)
+        check_positive('seed', seed, integer=True, allow_zero=True)
         self.labels = None if labels is None else np.asarray(labels).ravel()
         if self.labels is not None and len(self.labels) != N:
             raise ValueError(f"{len(self.labels)} labels for {N} feature rows; expected one label per row")
@@ -515,9 +557,14 @@ class ReconstructionExplorer(_Explorer):
         import ipywidgets as W
         if not callable(getattr(model, 'reconstruct', None)):
             raise ValueError(f"{type(model).__name__} has no reconstruct(out, imgs, paste=); expected a masked autoencoder like MaskedAutoencoder")
-        x = torch.as_tensor(images).float()
+        try: x = torch.as_tensor(images).float()
+        except (TypeError, ValueError, RuntimeError):
+            raise ValueError(f"images = {images!r:.60}; expected a tensor or array") from None
         if x.ndim == 3: x = x[:, None]
         if x.ndim != 4 or len(x) == 0: raise ValueError(f"images have shape {tuple(x.shape)}; expected (N, C, H, W) or (N, H, W)")
+        check_finite('images', x)
+        check_ratio('ratio', ratio)
+        check_positive('seed', seed, integer=True, allow_zero=True)
         self.model, self.images = model, x
         self.index = W.IntSlider(value=0, min=0, max=len(x) - 1, description='sample', continuous_update=False)
         self.ratio = W.FloatSlider(value=ratio, min=0.05, max=0.95, step=0.05, description='mask ratio', continuous_update=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 import torch
 import torch.nn.functional as F
+from .checks import check_ids, check_mask, check_nonempty, check_positive
 from .targets import sinkhorn, perplexity
 
 # %% auto #0
@@ -16,13 +17,6 @@ __all__ = ['masked_mse', 'masked_l1', 'masked_cross_entropy', 'InfoNCEResult', '
            'swapped_prediction']
 
 # %% ../nbs/04_losses.ipynb #7a53349f
-def _check_mask(mask, shape, fn):
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        got = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
-        raise ValueError(f"{fn}: mask must be a bool tensor (True = hidden), got {got}")
-    if tuple(mask.shape) != tuple(shape):
-        raise ValueError(f"{fn}: mask has shape {tuple(mask.shape)}, expected {tuple(shape)}")
-
 def _masked_mean(per_token, mask, allow_empty, fn):
     "Mean of per_token (B, L) over the masked positions, divided once by their count."
     n = mask.sum()
@@ -35,17 +29,18 @@ def _masked_mean(per_token, mask, allow_empty, fn):
 
 def _check_float(x, name, fn):
     if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-        got = x.dtype if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"{fn}: {name} must be a floating-point tensor, got {got}")
+        got = f"a {x.dtype} tensor" if isinstance(x, torch.Tensor) else f"a {type(x).__name__}"
+        raise ValueError(f"{fn}: {name} is {got}; expected a floating-point tensor")
     if x.ndim < 2 or x.numel() == 0:
-        raise ValueError(f"{fn}: {name} must be a non-empty (B, L, ...) tensor, got shape {tuple(x.shape)}")
+        shape = tuple(x.shape)
+        raise ValueError(f"{fn}: {name} has shape {shape}; expected a non-empty (B, L, ...) tensor")
 
 # %% ../nbs/04_losses.ipynb #c1711027
 def _masked_regression(pred, target, mask, allow_empty, fn, elementwise):
     _check_float(pred, "pred", fn); _check_float(target, "target", fn)
     if pred.shape != target.shape:
         raise ValueError(f"{fn}: pred has shape {tuple(pred.shape)} but target has {tuple(target.shape)}; expected equal shapes")
-    _check_mask(mask, pred.shape[:2], fn)
+    check_mask('mask', mask, shape=pred.shape[:2])
     err = elementwise(pred, target, reduction="none")
     per_token = err.flatten(2).mean(-1) if err.ndim > 2 else err
     return _masked_mean(per_token, mask, allow_empty, fn)
@@ -65,21 +60,20 @@ def masked_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, mask: torc
     targets: (B, L) integer ids in [0, V) or (B, L, V) float probabilities; mask: (B, L) bool."""
     fn = "masked_cross_entropy"
     _check_float(logits, "logits", fn)
-    if logits.ndim != 3: raise ValueError(f"{fn}: logits must be (B, L, V), got shape {tuple(logits.shape)}")
-    _check_mask(mask, logits.shape[:2], fn)
-    if not isinstance(targets, torch.Tensor): raise ValueError(f"{fn}: targets must be a tensor, got {type(targets).__name__}")
+    if logits.ndim != 3:
+        raise ValueError(f"{fn}: logits have shape {tuple(logits.shape)}; expected (B, L, V)")
+    check_mask('mask', mask, shape=logits.shape[:2])
+    if not isinstance(targets, torch.Tensor):
+        raise ValueError(f"{fn}: targets is a {type(targets).__name__}; expected a tensor")
     logp = F.log_softmax(logits.float(), -1)
     if targets.shape == logits.shape:
         _check_float(targets, "soft targets (B, L, V)", fn)
         per_token = -(targets * logp).sum(-1)
     elif targets.shape == mask.shape:
         if targets.is_floating_point() or targets.dtype == torch.bool:
-            raise ValueError(f"{fn}: targets of shape (B, L) must be integer class ids, got {targets.dtype}; "
-                             "for soft targets pass (B, L, V) probabilities")
-        hidden = targets[mask]
-        if len(hidden) and (hidden.min() < 0 or hidden.max() >= logits.shape[-1]):
-            raise ValueError(f"{fn}: target ids at masked positions must lie in [0, {logits.shape[-1]}), "
-                             f"got [{hidden.min().item()}, {hidden.max().item()}]")
+            raise ValueError(f"{fn}: targets of shape (B, L) have dtype {targets.dtype}; "
+                             "expected integer class ids (soft targets: (B, L, V) probabilities)")
+        check_ids('targets[mask]', targets[mask], vocab_size=logits.shape[-1])
         per_token = -logp.gather(-1, targets.clamp(0, logits.shape[-1] - 1).long()[..., None])[..., 0]
     else:
         raise ValueError(f"{fn}: targets have shape {tuple(targets.shape)}; expected ids {tuple(mask.shape)} "
@@ -100,8 +94,8 @@ def _sample_negatives(mask, num_negatives, generator):
     b, t = mask.nonzero(as_tuple=True)
     n = counts[b]
     if (n < 2).any():
-        raise ValueError("info_nce: every utterance with a masked step needs >= 2 masked steps "
-                         f"(distractors come from the other ones), got counts {counts.tolist()}")
+        raise ValueError(f"info_nce: the utterances hold {counts.tolist()} masked steps; expected "
+                         ">= 2 masked steps in each one that has any (distractors come from them)")
     # masked steps of each row listed first, in time order: order[b, r] is the r-th masked step of row b
     order = torch.sort((~mask).to(torch.int8), dim=1, stable=True).indices
     rank = torch.cumsum(mask.long(), 1)[b, t] - 1
@@ -118,8 +112,11 @@ def info_nce(context: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor, *
     fn = "info_nce"
     _check_float(context, "context", fn); _check_float(targets, "targets", fn)
     if context.ndim != 3 or context.shape != targets.shape:
-        raise ValueError(f"{fn}: context {tuple(context.shape)} and targets {tuple(targets.shape)} must both be (B, L, D)")
-    _check_mask(mask, context.shape[:2], fn)
+        raise ValueError(f"{fn}: context has shape {tuple(context.shape)} and targets "
+                         f"{tuple(targets.shape)}; expected both (B, L, D)")
+    check_mask('mask', mask, shape=context.shape[:2])
+    check_positive('num_negatives', num_negatives, integer=True)
+    check_positive('temperature', temperature)
     if not mask.any(): raise ValueError(f"{fn}: the mask hides no position; expected at least two True per utterance")
     b, t, neg = _sample_negatives(mask, num_negatives, generator)
     pos = targets[b, t]                                           # (M, D)
@@ -149,9 +146,13 @@ def swapped_prediction(scores_a: torch.Tensor, scores_b: torch.Tensor, *, eps: f
     "SwAV loss. scores_a, scores_b: (B, K) float prototype scores of two views of the same B samples."
     for name, s in (("scores_a", scores_a), ("scores_b", scores_b)):
         if not isinstance(s, torch.Tensor) or not s.is_floating_point() or s.ndim != 2:
-            raise ValueError(f"swapped_prediction: {name} must be a (B, K) float tensor, got {getattr(s, 'shape', type(s).__name__)}")
+            got = f"{s.dtype} {tuple(s.shape)}" if isinstance(s, torch.Tensor) else type(s).__name__
+            raise ValueError(f"swapped_prediction: {name} is {got}; expected a (B, K) float tensor")
+    check_nonempty('scores_a', scores_a)
+    check_positive('temperature', temperature)
     if scores_a.shape != scores_b.shape:
-        raise ValueError(f"swapped_prediction: scores_a {tuple(scores_a.shape)} and scores_b {tuple(scores_b.shape)} must have equal shapes")
+        raise ValueError(f"swapped_prediction: scores_a has shape {tuple(scores_a.shape)} and "
+                         f"scores_b {tuple(scores_b.shape)}; expected equal shapes")
     q_a, q_b = sinkhorn(scores_a.detach(), eps=eps, iters=iters), sinkhorn(scores_b.detach(), eps=eps, iters=iters)
     ce_ab = -(q_a * F.log_softmax(scores_b / temperature, 1)).sum(1).mean()
     ce_ba = -(q_b * F.log_softmax(scores_a / temperature, 1)).sum(1).mean()

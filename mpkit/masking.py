@@ -10,38 +10,16 @@ import math
 from functools import lru_cache
 from typing import NamedTuple, Sequence
 import torch
+import torch.nn.functional as F
+from .checks import check_ids, check_mask, check_nonempty, check_positive, check_ratio
 
 # %% auto #0
-__all__ = ['show_masks', 'MaskInfo', 'random_mask', 'gather_visible', 'restore_order', 'bernoulli_mask', 'BertCorruption',
-           'bert_corrupt', 'span_length_probs', 'sample_span_lengths', 'span_mask', 'whole_word_mask', 'NgramMask',
-           'ngram_mask', 'block_mask', 'simmim_mask', 'tube_mask', 'time_mask', 'freq_mask', 'time_freq_mask',
-           'mask_schedule', 'remask_count', 'mask_stats']
+__all__ = ['show_masks', 'MaskInfo', 'random_mask', 'gather_visible', 'restore_order', 'copy_nearest_visible', 'bernoulli_mask',
+           'BertCorruption', 'bert_corrupt', 'span_length_probs', 'sample_span_lengths', 'span_mask', 'whole_word_mask',
+           'NgramMask', 'ngram_mask', 'block_mask', 'simmim_mask', 'tube_mask', 'time_mask', 'freq_mask',
+           'time_freq_mask', 'hubert_span_mask', 'mask_schedule', 'remask_count', 'mask_stats']
 
 # %% ../nbs/02_masking.ipynb #c2a28502
-def _check_ratio(ratio, name='ratio'):
-    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not (0.0 <= float(ratio) <= 1.0):
-        raise ValueError(f"{name} = {ratio!r} is not allowed; expected a number in [0, 1]")
-    return float(ratio)
-
-def _check_sizes(**sizes):
-    for k, v in sizes.items():
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{k} = {v!r} is not allowed; expected an integer >= 1 (empty or zero-length batches cannot be masked)")
-
-def _check_ids(ids, name='ids'):
-    if not isinstance(ids, torch.Tensor) or ids.dtype == torch.bool or ids.dtype.is_floating_point or ids.dtype.is_complex:
-        got = ids.dtype if isinstance(ids, torch.Tensor) else type(ids).__name__
-        raise ValueError(f"{name} has dtype {got}; expected an integer (long) tensor of token ids")
-    if ids.dim() != 2 or ids.numel() == 0:
-        raise ValueError(f"{name} has shape {tuple(ids.shape)}; expected a non-empty (B, L) tensor")
-
-def _check_bool(mask, name='mask', dim=None):
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        got = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
-        raise ValueError(f"{name} has dtype {got}; expected a bool tensor (True = hidden)")
-    if dim is not None and mask.dim() != dim:
-        raise ValueError(f"{name} has shape {tuple(mask.shape)}; expected {dim} dimensions")
-
 def _count(ratio, n):
     "How many of `n` positions a ratio hides: round half up, the same number MAE keeps for 0.75 of 196."
     return int(math.floor(ratio * n + 0.5))
@@ -79,7 +57,9 @@ class MaskInfo(NamedTuple):
 def random_mask(B: int, L: int, ratio: float = 0.75,  # MAE's default ratio
                 *, generator: torch.Generator | None = None, device=None) -> MaskInfo:
     "Hide exactly `round(ratio * L)` random positions in each of `B` rows (MAE's noise -> argsort)."
-    _check_sizes(B=B, L=L); ratio = _check_ratio(ratio)
+    check_positive('B', B, integer=True)
+    check_positive('L', L, integer=True)
+    ratio = float(check_ratio('ratio', ratio))
     dev = _device(generator, device)
     n_keep = L - _count(ratio, L)
     ids_shuffle = torch.rand(B, L, generator=generator, device=dev).argsort(dim=1)
@@ -106,17 +86,60 @@ def restore_order(x: torch.Tensor, ids_restore: torch.Tensor, *, mask_token: tor
         raise ValueError(f"x has shape {tuple(x.shape)}; expected ({B}, {L}, ...) to match ids_restore")
     return gather_visible(x, ids_restore)
 
+# %% ../nbs/02_masking.ipynb #5c1b1585
+def _nearest_1d(vis):
+    "Index of the nearest True of each row of `vis` (B, L), the left one on a tie."
+    B, L = vis.shape
+    pos = torch.arange(L, device=vis.device).expand(B, L)
+    left = torch.where(vis, pos, -1).cummax(1).values
+    right = torch.where(vis, pos, L).flip(1).cummin(1).values.flip(1)
+    dist_left = torch.where(left >= 0, pos - left, L + 1)
+    dist_right = torch.where(right < L, right - pos, L + 1)
+    return torch.where(dist_left <= dist_right, left, right)
+
+def _nearest_grid(vis, grid):
+    "Index of the nearest True of each row of `vis` (B, H*W) on the (H, W) grid, the lower index on a tie."
+    B, L = vis.shape
+    r, c = torch.meshgrid(torch.arange(grid[0]), torch.arange(grid[1]), indexing='ij')
+    pos = torch.stack([r.flatten(), c.flatten()], 1).float()
+    d = torch.cdist(pos, pos) + torch.arange(L) * 1e-4              # the tiny ramp breaks ties towards lower indices
+    return d.to(vis.device).expand(B, L, L).masked_fill(~vis[:, None, :], float('inf')).argmin(-1)
+
+def copy_nearest_visible(
+    values: torch.Tensor,  # (B, L) ids or (B, L, ...) features of every position
+    mask: torch.Tensor,    # (B, L) bool, True = hidden
+    *,
+    valid: torch.Tensor | None = None,    # (B, L) bool, True = a real position, False = padding; None: all real
+    grid: tuple[int, int] | None = None,  # (H, W) with H * W = L: nearest on that grid; None: along the sequence
+) -> torch.Tensor:
+    "Every position takes the value of the nearest visible real position: the shape of `values`."
+    check_mask('mask', mask, ndim=2)
+    B, L = mask.shape
+    if values.shape[:2] != (B, L):
+        raise ValueError(f"values have shape {tuple(values.shape)}; expected ({B}, {L}, ...) like the mask")
+    if valid is not None and (valid.dtype != torch.bool or valid.shape != mask.shape):
+        raise ValueError(f"valid is {valid.dtype} {tuple(valid.shape)}; expected a ({B}, {L}) bool tensor")
+    if grid is not None and (len(grid) != 2 or min(grid) < 1 or grid[0] * grid[1] != L):
+        raise ValueError(f"grid = {grid}; expected (H, W) with H * W = L = {L}")
+    vis = ~mask if valid is None else ~mask & valid
+    if not bool(vis.any(1).all()):
+        raise ValueError("a row has no visible position to copy from; expected at least one per row")
+    idx = _nearest_1d(vis) if grid is None else _nearest_grid(vis, grid)
+    idx = idx.view(B, L, *[1] * (values.dim() - 2)).expand_as(values)
+    return values.gather(1, idx)
+
 # %% ../nbs/02_masking.ipynb #26f2349c
 def bernoulli_mask(shape: Sequence[int], p: float = 0.15,  # BERT selects 15 %
                    *, valid: torch.Tensor | None = None, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
     "Hide each position independently with probability `p`: returns `shape` bool; never hides where `valid` is False."
-    shape = tuple(shape); p = _check_ratio(p, 'p')
+    shape = tuple(shape)
+    p = float(check_ratio('p', p))
     if len(shape) == 0 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in shape):
         raise ValueError(f"shape = {shape} is not allowed; expected positive integer sizes")
     dev = valid.device if valid is not None else _device(generator, device)
     mask = torch.rand(shape, generator=generator, device=dev) < p
     if valid is not None:
-        _check_bool(valid, 'valid')
+        check_mask('valid', valid)
         mask &= valid
     return mask
 
@@ -147,7 +170,10 @@ def bert_corrupt(ids: torch.Tensor, *, mask_id: int, vocab_size: int, special_id
                  min_masked: int = 0, generator: torch.Generator | None = None) -> BertCorruption:
     """BERT's masked-LM corruption of `ids` (B, L) long. `special_ids` (and `valid` (B, L) bool, False = padding)
     are never selected; random replacements come from the vocabulary without `special_ids` and `mask_id`."""
-    _check_ids(ids); mask_prob = _check_ratio(mask_prob, 'mask_prob'); _check_replace(replace)
+    check_ids('ids', ids, ndim=2)
+    check_nonempty('ids', ids)
+    mask_prob = float(check_ratio('mask_prob', mask_prob))
+    _check_replace(replace)
     if not 0 <= mask_id < vocab_size:
         raise ValueError(f"mask_id = {mask_id} is not allowed; expected an id in [0, vocab_size={vocab_size})")
     lo, hi = ids.aminmax()
@@ -157,7 +183,7 @@ def bert_corrupt(ids: torch.Tensor, *, mask_id: int, vocab_size: int, special_id
     table, pool = _vocab_tables(int(vocab_size), banned, str(ids.device))
     maskable = table[ids]
     if valid is not None:
-        _check_bool(valid, 'valid')
+        check_mask('valid', valid)
         if valid.shape != ids.shape:
             raise ValueError(f"valid has shape {tuple(valid.shape)}; expected the shape of ids {tuple(ids.shape)}")
         maskable &= valid
@@ -199,7 +225,7 @@ def sample_span_lengths(shape, *, p: float = 0.2, max_len: int = 10, generator=N
 def _valid_counts(B, L, valid, dev):
     if valid is None:
         return torch.full((B,), L, device=dev)
-    _check_bool(valid, 'valid', dim=2)
+    check_mask('valid', valid, ndim=2)
     if valid.shape != (B, L):
         raise ValueError(f"valid has shape {tuple(valid.shape)}; expected ({B}, {L})")
     return valid.sum(1)
@@ -225,7 +251,9 @@ def span_mask(B: int, L: int, ratio: float = 0.15,  # SpanBERT masks 15 %
               *, p: float = 0.2, max_len: int = 10,  # SpanBERT: geometric p=0.2 clipped at 10
               valid: torch.Tensor | None = None, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
     "Hide exactly `round(ratio * n_valid)` positions per row in geometric spans: returns (B, L) bool."
-    _check_sizes(B=B, L=L); ratio = _check_ratio(ratio)
+    check_positive('B', B, integer=True)
+    check_positive('L', L, integer=True)
+    ratio = float(check_ratio('ratio', ratio))
     dev = valid.device if valid is not None else _device(generator, device)
     n_valid = _valid_counts(B, L, valid, dev)
     budget = torch.floor(ratio * n_valid.double() + 0.5).long()
@@ -282,7 +310,9 @@ def _fill_words(sizes, budget, priority):
 def whole_word_mask(word_ids: torch.Tensor, ratio: float = 0.15,  # BERT's 15 %, counted in tokens
                     *, generator: torch.Generator | None = None) -> torch.Tensor:
     "Hide whole words up to `round(ratio * tokens)` tokens per row. `word_ids` (B, L) long, -1 = special: returns (B, L) bool."
-    _check_ids(word_ids, 'word_ids'); ratio = _check_ratio(ratio)
+    check_ids('word_ids', word_ids, low=-1, ndim=2)   # -1: a special token, in no word
+    check_nonempty('word_ids', word_ids)
+    ratio = float(check_ratio('ratio', ratio))
     run, sizes = _word_runs(word_ids)
     budget = torch.floor(ratio * (word_ids >= 0).sum(1).double() + 0.5).long()
     priority = torch.rand(sizes.shape, generator=generator, device=word_ids.device)
@@ -337,7 +367,9 @@ def _window_all(vals, length, target):
 def ngram_mask(ids: torch.Tensor, lexicon: Sequence[tuple], ratio: float = 0.15,  # ERNIE-Gram keeps BERT's 15 %
                *, special_ids: Sequence[int] = (), generator: torch.Generator | None = None) -> NgramMask:
     "Hide whole lexicon n-grams, non-overlapping, up to `round(ratio * maskable)` tokens per row. `ids` (B, L) long."
-    _check_ids(ids); ratio = _check_ratio(ratio)
+    check_ids('ids', ids, ndim=2)
+    check_nonempty('ids', ids)
+    ratio = float(check_ratio('ratio', ratio))
     lexicon = [tuple(int(t) for t in ng) for ng in lexicon]
     if not lexicon or any(len(t) == 0 for t in lexicon):
         raise ValueError("lexicon is empty or holds an empty n-gram; expected a list of non-empty tuples of token ids")
@@ -367,7 +399,10 @@ def block_mask(B: int, H: int = 14, W: int = 14, ratio: float = 0.4,  # BEiT: 14
                aspect: tuple = (0.3, 1 / 0.3), max_failures: int = 10,  # BEiT: aspect ratio in [0.3, 1/0.3], 10 tries
                generator: torch.Generator | None = None, device=None) -> torch.Tensor:
     "BEiT-style blockwise mask: returns (B, H, W) bool with at most `round(ratio * H * W)` hidden patches per row."
-    _check_sizes(B=B, H=H, W=W); ratio = _check_ratio(ratio)
+    check_positive('B', B, integer=True)
+    check_positive('H', H, integer=True)
+    check_positive('W', W, integer=True)
+    ratio = float(check_ratio('ratio', ratio))
     dev = _device(generator, device)
     budget = _count(ratio, H * W); max_block = budget if max_block is None else max_block
     mask = torch.zeros(B, H, W, dtype=torch.bool, device=dev)
@@ -396,8 +431,11 @@ def block_mask(B: int, H: int = 14, W: int = 14, ratio: float = 0.4,  # BEiT: 14
 def simmim_mask(B: int, *, input_size: int = 192, mask_patch_size: int = 32, model_patch_size: int = 4,  # SimMIM defaults
                 ratio: float = 0.6, generator: torch.Generator | None = None, device=None) -> torch.Tensor:  # SimMIM: 0.6
     "SimMIM mask on the model grid: (B, input_size/model_patch, input_size/model_patch) bool, `ceil(ratio * cells)` coarse cells hidden."
-    _check_sizes(B=B, input_size=input_size, mask_patch_size=mask_patch_size, model_patch_size=model_patch_size)
-    ratio = _check_ratio(ratio)
+    check_positive('B', B, integer=True)
+    check_positive('input_size', input_size, integer=True)
+    check_positive('mask_patch_size', mask_patch_size, integer=True)
+    check_positive('model_patch_size', model_patch_size, integer=True)
+    ratio = float(check_ratio('ratio', ratio))
     if input_size % mask_patch_size:
         raise ValueError(f"input_size = {input_size} is not divisible by mask_patch_size = {mask_patch_size}; expected a multiple")
     if mask_patch_size % model_patch_size:
@@ -414,7 +452,10 @@ def simmim_mask(B: int, *, input_size: int = 192, mask_patch_size: int = 32, mod
 def tube_mask(B: int, T: int, H: int, W: int, ratio: float = 0.9,  # VideoMAE: 90 %
               *, flatten: bool = False, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
     "One exact-count spatial mask per row repeated over time: (B, T, H, W) bool, or (B, T*H*W) with `flatten`."
-    _check_sizes(B=B, T=T, H=H, W=W)
+    check_positive('B', B, integer=True)
+    check_positive('T', T, integer=True)
+    check_positive('H', H, integer=True)
+    check_positive('W', W, integer=True)
     m = random_mask(B, H * W, ratio, generator=generator, device=device).mask.view(B, 1, H, W).expand(B, T, H, W)
     return m.reshape(B, T * H * W) if flatten else m.contiguous()
 
@@ -433,23 +474,46 @@ def time_mask(B: int, T: int, *, width: int = 7, ratio: float | None = 0.15,  # 
               generator: torch.Generator | None = None, device=None) -> torch.Tensor:
     """Spans of frames: (B, T) bool. TERA: `num_masks = round(ratio * T / width)` spans of exactly `width`;
     SpecAugment: `num_masks` spans of width uniform in [0, width] (`random_width=True`, `ratio=None`)."""
-    _check_sizes(B=B, T=T, width=width)
+    check_positive('B', B, integer=True)
+    check_positive('T', T, integer=True)
+    check_positive('width', width, integer=True)
     if num_masks is None:
         if ratio is None: raise ValueError("time_mask needs ratio or num_masks; expected one of them to be set")
-        num_masks = _count(_check_ratio(ratio) * T / width, 1) if width else 0
+        num_masks = _count(float(check_ratio('ratio', ratio)) * T / width, 1) if width else 0
     return _interval_mask(B, T, width, num_masks, random_width, generator, _device(generator, device))
 
 def freq_mask(B: int, F: int, *, width: int | None = None, num_masks: int = 1,  # TERA: one band up to 20 % of bins
               random_width: bool = True, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
     "Bands of frequency bins: (B, F) bool, `num_masks` bands of width uniform in [0, width] (default `round(0.2 * F)`)."
-    _check_sizes(B=B, F=F)
+    check_positive('B', B, integer=True)
+    check_positive('F', F, integer=True)
     width = _count(0.2, F) if width is None else width
     return _interval_mask(B, F, width, num_masks, random_width, generator, _device(generator, device))
 
 def time_freq_mask(tmask: torch.Tensor, fmask: torch.Tensor) -> torch.Tensor:
     "Combine (B, T) and (B, F) bool masks into (B, T, F) bool: a bin is hidden if its frame or its band is."
-    _check_bool(tmask, 'tmask', 2); _check_bool(fmask, 'fmask', 2)
+    check_mask('tmask', tmask, ndim=2)
+    check_mask('fmask', fmask, ndim=2)
     return tmask[:, :, None] | fmask[:, None, :]
+
+# %% ../nbs/02_masking.ipynb #801bdf8a
+def hubert_span_mask(B: int, L: int, *, p: float = 0.08, span: int = 10,  # HuBERT: p = 8 %, l = 10
+                     valid: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Every frame starts a hidden span of `span` frames with probability `p`; the union of the spans is hidden.
+    valid: (B, L) bool (True = real frame) or None. Returns mask (B, L) bool, True = hidden."""
+    if B < 1 or L < 1: raise ValueError(f"B={B}, L={L}; expected at least one row and one frame")
+    if not 0 <= p <= 1: raise ValueError(f"p={p}; expected a start probability in [0, 1]")
+    if span < 1: raise ValueError(f"span={span}; expected a span length >= 1 frame")
+    if valid is not None and (valid.dtype != torch.bool or tuple(valid.shape) != (B, L)):
+        raise ValueError(f"valid is {valid.dtype} {tuple(valid.shape)}; expected a ({B}, {L}) bool tensor")
+    n = torch.full((B, 1), L) if valid is None else valid.sum(1, keepdim=True).cpu()
+    if bool((n < 1).any()): raise ValueError("a row of `valid` has no real frame; expected at least one per row")
+    pos, last = torch.arange(L), (n - span).clamp(min=0)       # a span starts where it still fits
+    starts = (torch.rand(B, L, generator=generator) < p) & (pos <= last)
+    forced = (torch.rand(B, 1, generator=generator) * (last + 1)).long()
+    starts |= ~starts.any(1, keepdim=True) & (pos == forced)
+    hidden = F.max_pool1d(F.pad(starts.float()[:, None], (span - 1, 0)), span, stride=1)[:, 0].bool()
+    return hidden & (pos < n)
 
 # %% ../nbs/02_masking.ipynb #e926cbe0
 _SCHEDULES = ('cosine', 'linear', 'constant')
@@ -459,7 +523,8 @@ def mask_schedule(progress, *, kind: str = 'cosine', start: float = 1.0, end: fl
     gamma = cos(pi/2 r) ('cosine', MaskGIT), 1 - r ('linear', Mask-Predict) or 1 ('constant')."""
     if kind not in _SCHEDULES:
         raise ValueError(f"kind = {kind!r} is not allowed; expected one of {', '.join(_SCHEDULES)}")
-    _check_ratio(start, 'start'); _check_ratio(end, 'end')
+    check_ratio('start', start)
+    check_ratio('end', end)
     r = torch.as_tensor(progress, dtype=torch.float64)
     if ((r < 0) | (r > 1) | r.isnan()).any():
         raise ValueError(f"progress = {progress!r} is not allowed; expected values in [0, 1]")
@@ -469,20 +534,21 @@ def mask_schedule(progress, *, kind: str = 'cosine', start: float = 1.0, end: fl
 
 def remask_count(t: int, T: int, n: int, *, kind: str = 'cosine') -> int:
     "How many of `n` tokens stay hidden after decoding step `t` (0-based) of `T`: `floor(n * gamma((t + 1) / T))`."
-    _check_sizes(T=T, n=n)
+    check_positive('T', T, integer=True)
+    check_positive('n', n, integer=True)
     if not 0 <= t < T: raise ValueError(f"t = {t} is not allowed; expected 0 <= t < T = {T}")
     return int(math.floor(n * mask_schedule((t + 1) / T, kind=kind) + 1e-9))
 
 # %% ../nbs/02_masking.ipynb #87ac6579
 def mask_stats(mask: torch.Tensor, valid: torch.Tensor | None = None) -> dict:
     "Achieved ratio per row of a (B, ...) bool mask: dict(per_row (B,) float, mean, min, max)."
-    _check_bool(mask)
+    check_mask('mask', mask)
     if mask.dim() < 2 or mask.numel() == 0:
         raise ValueError(f"mask has shape {tuple(mask.shape)}; expected a non-empty (B, ...) tensor")
     m = mask.reshape(mask.shape[0], -1).float()
     denom = torch.full((m.shape[0],), m.shape[1], dtype=torch.float)
     if valid is not None:
-        _check_bool(valid, 'valid')
+        check_mask('valid', valid)
         v = valid.reshape(m.shape).float(); m = m * v; denom = v.sum(1).clamp(min=1)
     per_row = m.sum(1) / denom
     return dict(per_row=per_row, mean=per_row.mean().item(), min=per_row.min().item(), max=per_row.max().item())

@@ -12,13 +12,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from einops import rearrange
-from .masking import random_mask, gather_visible, restore_order
+from .masking import MaskInfo, random_mask, gather_visible, restore_order
 
 # %% auto #0
-__all__ = ['Output', 'attend', 'SelfAttention', 'CrossAttention', 'MLP', 'Block', 'TransformerEncoder', 'FrameEmbed', 'patchify',
-           'unpatchify', 'sincos_pos_embed', 'PatchEmbed', 'TubeEmbed', 'farthest_point_sample', 'knn_group',
-           'PointGroupEmbed', 'LinearHead', 'MAEDecoder', 'CrossAttentionBlock', 'MaskedTokenModel',
-           'MaskedAutoencoder']
+__all__ = ['Output', 'pad_sequences', 'attend', 'SelfAttention', 'CrossAttention', 'MLP', 'Block', 'TransformerEncoder',
+           'FrameEmbed', 'patchify', 'unpatchify', 'sincos_pos_embed', 'PatchEmbed', 'TubeEmbed',
+           'farthest_point_sample', 'knn_group', 'PointGroupEmbed', 'LinearHead', 'mask_info', 'MAEDecoder',
+           'CrossAttentionBlock', 'SegNet', 'MaskedTokenModel', 'MaskedAutoencoder']
 
 # %% ../nbs/05_models.ipynb #a5d2dbd3
 @dataclass
@@ -30,6 +30,13 @@ class Output:
     target: torch.Tensor | None = None      # what `pred` is compared with
     attentions: list | None = None          # only when asked: one (B, H, L, L) tensor per layer
     extras: dict = field(default_factory=dict)  # model-specific: hidden states, ids_restore, ...
+
+# %% ../nbs/05_models.ipynb #53ff4914
+def pad_sequences(seqs: list[torch.Tensor], *, value=0) -> tuple[torch.Tensor, torch.Tensor]:
+    "Stack (L_i, ...) tensors into (B, max L, ...) filled with `value`, and the (B, max L) bool padding mask (True = padding)."
+    if len(seqs) == 0: raise ValueError("pad_sequences got no sequences; expected at least one")
+    out = torch.nn.utils.rnn.pad_sequence(list(seqs), batch_first=True, padding_value=value)
+    return out, torch.arange(out.shape[1]) >= torch.tensor([len(s) for s in seqs])[:, None]
 
 # %% ../nbs/05_models.ipynb #e90f4076
 def _allowed(pad_mask, causal, Lq, Lk, device):
@@ -272,13 +279,18 @@ def _ids_from_shuffle(ids_shuffle, n_keep):
     mask[:, :n_keep] = False
     return torch.gather(mask, 1, ids_restore), ids_shuffle[:, :n_keep], ids_restore
 
-def _ids_from_mask(mask):
-    "The same indices for a given `(B, L)` bool mask; every row must hide the same number of positions."
+def mask_info(
+    mask: torch.Tensor,  # (B, L) bool, True = hidden; every row hides the same number of positions
+) -> MaskInfo:
+    "`random_mask`'s indices for a given mask: `ids_keep` (visible positions in order) and `ids_restore`."
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool or mask.ndim != 2:
+        got = f"{mask.dtype} {tuple(mask.shape)}" if isinstance(mask, torch.Tensor) else type(mask).__name__
+        raise ValueError(f"mask is {got}; expected a (B, L) bool tensor")
     counts = mask.sum(1)
-    if mask.dtype != torch.bool or mask.ndim != 2 or (counts != counts[0]).any():
-        raise ValueError(f"mask must be a (B, L) bool tensor hiding the same number of positions in every row; got {tuple(mask.shape)} {mask.dtype}, hidden per row {counts.tolist()}")
+    if (counts != counts[0]).any():
+        raise ValueError(f"mask hides {counts.tolist()} positions per row; expected the same number in every row")
     ids_shuffle = mask.to(torch.int8).argsort(dim=1, stable=True)     # visible first, each group in its original order
-    return _ids_from_shuffle(ids_shuffle, mask.shape[1] - int(counts[0]))
+    return MaskInfo(*_ids_from_shuffle(ids_shuffle, mask.shape[1] - int(counts[0])))
 
 # %% ../nbs/05_models.ipynb #1b280afe
 class MAEDecoder(nn.Module):
@@ -315,6 +327,29 @@ class CrossAttentionBlock(nn.Module):
         x = x + a
         x = x + self.mlp(self.norm2(x))
         return (x, w) if return_attention else x
+
+# %% ../nbs/05_models.ipynb #aee7c5e2
+class SegNet(nn.Module):
+    "`(B, in_chans, H, W)` -> `(B, n_classes, H, W)` logits through an `(B, dim, H/patch, W/patch)` feature map."
+    def __init__(self, n_classes: int = 4, *, dim: int = 32, patch: int = 4, in_chans: int = 1):
+        super().__init__()
+        self.n_classes, self.dim, self.patch = n_classes, dim, patch
+        self.encoder = nn.Sequential(nn.Conv2d(in_chans, dim, patch, patch), nn.GELU(),
+                                     nn.Conv2d(dim, dim, 3, padding=1), nn.GELU(), nn.Conv2d(dim, dim, 3, padding=1), nn.GELU())
+        self.head = nn.Sequential(nn.Conv2d(dim, dim, 3, padding=1), nn.GELU(),
+                                  nn.Conv2d(dim, n_classes * patch * patch, 1), nn.PixelShuffle(patch))
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        "`(B, C, H, W)` -> `(B, dim, H/patch, W/patch)`."
+        if x.ndim != 4 or x.shape[-1] % self.patch or x.shape[-2] % self.patch:
+            raise ValueError(f"SegNet expects (B, C, H, W) images with H and W multiples of {self.patch}; got {tuple(x.shape)}")
+        return self.encoder(x)
+
+    def classify(self, f: torch.Tensor) -> torch.Tensor:
+        "`(B, dim, h, w)` features -> `(B, n_classes, h*patch, w*patch)` logits."
+        return self.head(f)
+
+    def forward(self, x): return self.classify(self.features(x))
 
 # %% ../nbs/05_models.ipynb #9e90a97e
 class MaskedTokenModel(nn.Module):
@@ -384,7 +419,7 @@ class MaskedAutoencoder(nn.Module):
         B, L, _ = x.shape
         # the noise is drawn where the generator lives, then moved next to the tokens
         info = (random_mask(B, L, mask_ratio, generator=generator, device=None if generator is not None else x.device)
-                if mask is None else _ids_from_mask(mask.to(x.device)))
+                if mask is None else mask_info(mask.to(x.device)))
         mask, ids_keep, ids_restore = (t.to(x.device) for t in info)
         latent = self.encoder(gather_visible(x, ids_keep), return_attention=return_attention)
         latent, attns = latent if return_attention else (latent, None)

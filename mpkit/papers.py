@@ -8,6 +8,8 @@ Docs: https://mpkit.github.io/mpkit/papers.html.md"""
 from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field, asdict
+from pathlib import Path
+from .checks import check_choice
 
 # %% auto #0
 __all__ = ['PAPERS', 'Paper', 'get_paper', 'resolve', 'check_paper', 'papers_table']
@@ -34,27 +36,27 @@ class Paper:
 _P = Paper
 PAPERS: dict[str, Paper] = {p.key: p for p in [
     # the three baselines
-    _P('bert', 'BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding', 2018, 'text', 'baseline (mask + target)', 'text/00_bert_mlm.ipynb', functions=('methods.bert.mlm_batches', 'methods.bert.held_out_batches', 'methods.bert.masked_token_accuracy', 'methods.bert.UnigramBaseline', 'methods.bert.BigramBaseline', 'methods.bert.ChosenPositionsLM', 'methods.bert.occurrence_vectors', 'masking.bert_corrupt', 'models.MaskedTokenModel'), status='implemented', baseline_of=('ernie_gram', 'climb', 'meap', 'mask_predict', 'cpt_uda', 'dse')),
-    _P('mae', 'Masked Autoencoders Are Scalable Vision Learners', 2021, 'image', 'baseline (mask + model)', 'vision/00_mae.ipynb', functions=('models.MaskedAutoencoder', 'methods.mae.mae_batches', 'methods.mae.pretrain_mae', 'methods.mae.reconstruction_errors', 'methods.mae.plot_reconstructions', 'methods.mae.probe_encoder', 'methods.mae.mask_ratio_sweep'), status='implemented', baseline_of=('simmim', 'cae', 'hpm', 'mfm', 'mask_tuning', 'phg_mae')),
-    _P('hubert', 'HuBERT: Self-Supervised Speech Representation Learning by Masked Prediction of Hidden Units', 2021, 'speech', 'baseline (target)', 'speech/00_hubert.ipynb', functions=('methods.hubert.hubert_span_mask', 'methods.hubert.CosineUnitHead', 'methods.hubert.hubert_loss', 'methods.hubert.HuBERT', 'methods.hubert.fit_units', 'methods.hubert.label_frames', 'methods.hubert.copy_nearest_visible', 'methods.hubert.layer_features', 'methods.hubert.masked_unit_accuracy'), status='implemented', baseline_of=('w2v_bert', 'hubertopic', 'hubert_targets', 'tera', 'openbeats')),
+    _P('bert', 'BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding', 2018, 'text', 'baseline (mask + target)', 'text/00_bert_mlm.ipynb', functions=('text.mlm_batches', 'text.held_out_batches', 'text.masked_token_accuracy', 'text.UnigramBaseline', 'text.BigramBaseline', 'methods.text.bert.ChosenPositionsLM', 'methods.text.bert.occurrence_vectors', 'masking.bert_corrupt', 'models.MaskedTokenModel'), status='implemented', baseline_of=('ernie_gram', 'climb', 'meap', 'mask_predict', 'cpt_uda', 'dse')),
+    _P('mae', 'Masked Autoencoders Are Scalable Vision Learners', 2021, 'image', 'baseline (mask + model)', 'vision/00_mae.ipynb', functions=('models.MaskedAutoencoder', 'train.mae_batches', 'train.pretrain_mae', 'probes.reconstruction_errors', 'methods.vision.mae.plot_reconstructions', 'probes.probe_encoder', 'methods.vision.mae.mask_ratio_sweep'), status='implemented', baseline_of=('simmim', 'cae', 'hpm', 'mfm', 'mask_tuning', 'phg_mae')),
+    _P('hubert', 'HuBERT: Self-Supervised Speech Representation Learning by Masked Prediction of Hidden Units', 2021, 'speech', 'baseline (target)', 'speech/00_hubert.ipynb', functions=('masking.hubert_span_mask', 'methods.speech.hubert.CosineUnitHead', 'methods.speech.hubert.hubert_loss', 'methods.speech.hubert.HuBERT', 'targets.fit_units', 'targets.label_frames', 'masking.copy_nearest_visible', 'methods.speech.hubert.layer_features', 'methods.speech.hubert.masked_unit_accuracy'), status='implemented', baseline_of=('w2v_bert', 'hubertopic', 'hubert_targets', 'tera', 'openbeats')),
     # the 39 papers, in the order of PAPERS.md
     _P('w2v_bert', 'W2v-BERT: Combining Contrastive Learning and Masked Language Modeling for Self-Supervised Speech Pre-Training', 2021, 'speech', 'target + loss', 'speech/04_w2v_bert.ipynb',
-       ('methods.w2v_bert.ConvFeatureEncoder', 'methods.w2v_bert.gumbel_temperature', 'methods.w2v_bert.joint_loss', 'methods.w2v_bert.W2vBERT', 'methods.w2v_bert.JointLog', 'methods.w2v_bert.code_ids', 'targets.VectorQuantizer', 'losses.info_nce', 'methods.hubert.hubert_span_mask', 'methods.hubert.masked_unit_accuracy'), 'implemented'),
+       ('methods.speech.w2v_bert.ConvFeatureEncoder', 'methods.speech.w2v_bert.gumbel_temperature', 'methods.speech.w2v_bert.joint_loss', 'methods.speech.w2v_bert.W2vBERT', 'methods.speech.w2v_bert.JointLog', 'methods.speech.w2v_bert.code_ids', 'targets.VectorQuantizer', 'losses.info_nce', 'masking.hubert_span_mask', 'methods.speech.hubert.masked_unit_accuracy'), 'implemented'),
     _P('hubertopic', 'HuBERTopic: Enhancing Semantic Representation of HuBERT through Self-supervision Utilizing Topic Model', 2023, 'speech', 'target', 'speech/03_hubertopic.ipynb',
-       ('methods.hubertopic.unit_documents', 'methods.hubertopic.fit_topics', 'methods.hubertopic.topic_labels', 'methods.hubertopic.TopicHuBERT'), 'implemented'),
+       ('methods.speech.hubertopic.unit_documents', 'methods.speech.hubertopic.fit_topics', 'methods.speech.hubertopic.topic_labels', 'methods.speech.hubertopic.TopicHuBERT'), 'implemented'),
     _P('cpcm', 'CPCM: Contextual Point Cloud Modeling for Weakly-supervised Point Cloud Semantic Segmentation', 2023, 'point cloud', 'mask + loss', 'points/01_cpcm.ipynb'),
     _P('neuronet', 'NeuroNet: A Novel Hybrid Self-Supervised Learning Framework for Sleep Stage Classification Using Single-Channel EEG', 2024, 'EEG', 'loss + model', 'eeg/01_neuronet.ipynb'),
     _P('openbeats', 'OpenBEATs: A Fully Open-Source General-Purpose Audio Encoder', 2025, 'audio', 'target', 'speech/06_openbeats.ipynb',
-       ('methods.openbeats.spectrogram_windows', 'methods.openbeats.RandomProjectionTokenizer', 'methods.openbeats.PatchTokenModel', 'methods.openbeats.copy_nearest_patch', 'methods.openbeats.masked_token_accuracy', 'methods.openbeats.FeatureTokenizer', 'targets.random_projection_quantizer', 'models.MAEDecoder', 'methods.hubert.fit_units'), 'implemented'),
+       ('methods.speech.openbeats.spectrogram_windows', 'methods.speech.openbeats.RandomProjectionTokenizer', 'methods.speech.openbeats.PatchTokenModel', 'masking.copy_nearest_visible', 'methods.speech.openbeats.masked_patch_accuracy', 'methods.speech.openbeats.FeatureTokenizer', 'targets.random_projection_quantizer', 'models.MAEDecoder', 'targets.fit_units'), 'implemented'),
     _P('mpcc', 'Activating Visual Context and Commonsense Reasoning through Masked Prediction in VLMs', 2025, 'vision + language', 'mask + training', 'multimodal/01_mpcc.ipynb'),
     _P('sigma', 'SIGMA: Sinkhorn-Guided Masked Video Modeling', 2024, 'video', 'target', 'video/01_sigma.ipynb'),
     _P('mfm', 'Masked Feature Modeling Enhances Adaptive Segmentation', 2025, 'segmentation / UDA', 'mask', 'vision/05_mfm.ipynb',
-       ('methods.mfm.compose_scenes', 'methods.mfm.shift_domain', 'methods.mfm.SegNet', 'methods.mfm.feature_mask', 'methods.mfm.Rebuilder', 'methods.mfm.pseudo_labels', 'methods.mfm.class_mix', 'methods.mfm.ema_update', 'methods.mfm.mfm_loss', 'methods.mfm.UDASegmenter', 'methods.mfm.uda_batches', 'methods.mfm.train_uda', 'methods.mfm.confusion_iou', 'methods.mfm.predict', 'methods.mfm.segmentation_scores', 'methods.mfm.paired_gap', 'masking.random_mask'), 'implemented'),
+       ('data.compose_scenes', 'methods.vision.mfm.shift_domain', 'models.SegNet', 'methods.vision.mfm.feature_mask', 'methods.vision.mfm.Rebuilder', 'methods.vision.mfm.pseudo_labels', 'methods.vision.mfm.class_mix', 'train.ema_update', 'methods.vision.mfm.mfm_loss', 'methods.vision.mfm.UDASegmenter', 'methods.vision.mfm.uda_batches', 'methods.vision.mfm.train_uda', 'probes.confusion_iou', 'probes.predict_classes', 'probes.segmentation_scores', 'probes.paired_miou_gap', 'masking.random_mask'), 'implemented'),
     _P('climb', 'CLIMB: Curriculum Learning for Infant-inspired Model Building', 2023, 'text', 'schedule', 'text/03_climb.ipynb',
-       ('methods.climb.pacing', 'methods.climb.frequent_vocab', 'methods.climb.restrict_vocab', 'methods.climb.unigram_surprisal', 'methods.climb.cooccurrence_vectors', 'methods.climb.word_classes', 'methods.climb.ClimbLM', 'methods.climb.climb_batches', 'methods.climb.hidden_token_hits', 'methods.climb.paired_difference', 'methods.climb.train_curriculum'), 'implemented'),
+       ('methods.text.climb.pacing', 'methods.text.climb.frequent_vocab', 'methods.text.climb.restrict_vocab', 'methods.text.climb.unigram_surprisal', 'methods.text.climb.cooccurrence_vectors', 'methods.text.climb.word_classes', 'methods.text.climb.ClimbLM', 'methods.text.climb.climb_batches', 'methods.text.climb.hidden_token_hits', 'probes.paired_difference', 'methods.text.climb.train_curriculum'), 'implemented'),
     _P('eegdm', 'EEGDM: EEG Representation Learning via Generative Diffusion Model', 2025, 'EEG', 'model + loss', 'eeg/02_eegdm.ipynb'),
     _P('cae', 'Context Autoencoder for Self-Supervised Representation Learning', 2022, 'image', 'model + target', 'vision/03_cae.ipynb',
-       ('methods.cae.hidden_ids', 'methods.cae.LatentRegressor', 'methods.cae.alignment_targets', 'methods.cae.cae_loss', 'methods.cae.ContextAutoencoder', 'methods.cae.effective_rank', 'methods.cae.alignment_report', 'methods.cae.align_weight_sweep'), 'implemented'),
+       ('methods.vision.cae.hidden_ids', 'methods.vision.cae.LatentRegressor', 'methods.vision.cae.alignment_targets', 'methods.vision.cae.cae_loss', 'methods.vision.cae.ContextAutoencoder', 'methods.vision.cae.effective_rank', 'methods.vision.cae.alignment_report', 'methods.vision.cae.align_weight_sweep'), 'implemented'),
     _P('risingballer', 'RisingBALLER: A player is a token, a match is a sentence, A path towards a foundational model for football players data analytics', 2024, 'sports', 'tokens', 'sports/01_risingballer.ipynb'),
     _P('graphgpt', 'GraphGPT: Generative Pre-trained Graph Eulerian Transformer', 2023, 'graph', 'tokens + schedule', 'graphs/01_graphgpt.ipynb'),
     _P('masksearch', 'MaskSearch: A Universal Pre-Training Framework to Enhance Agentic Search Capability', 2025, 'text + retrieval', 'task', 'text/10_masksearch.ipynb'),
@@ -65,31 +67,31 @@ PAPERS: dict[str, Paper] = {p.key: p for p in [
     _P('limix', 'LimiX: Unleashing Structured-Data Modeling Capability for Generalist Intelligence', 2025, 'tabular', 'task', 'tabular/01_limix.ipynb'),
     _P('mcvd', 'MCVD: Masked Conditional Video Diffusion for Prediction, Generation, and Interpolation', 2022, 'video', 'mask + model', 'video/02_mcvd.ipynb'),
     _P('hubert_targets', 'Exploring Prediction Targets in Masked Pre-Training for Speech Foundation Models', 2024, 'speech', 'target', 'speech/02_prediction_targets.ipynb',
-       ('methods.hubert_targets.interpolate_unvoiced', 'methods.hubert_targets.prosody_frames', 'methods.hubert_targets.target_frames', 'methods.hubert_targets.MultiTargetHuBERT', 'methods.hubert_targets.TARGET_KINDS'), 'implemented'),
+       ('methods.speech.hubert_targets.interpolate_unvoiced', 'methods.speech.hubert_targets.prosody_frames', 'methods.speech.hubert_targets.target_frames', 'methods.speech.hubert_targets.MultiTargetHuBERT', 'methods.speech.hubert_targets.TARGET_KINDS'), 'implemented'),
     _P('humanmac', 'HumanMAC: Masked Motion Completion for Human Motion Prediction', 2023, 'motion', 'mask + model', 'motion/01_humanmac.ipynb'),
     _P('phg_mae', 'Probabilistic Hyper-Graphs using Multiple Randomly Masked Autoencoders for Semi-supervised Multi-modal Multi-task Learning', 2025, 'multi-modal', 'mask', 'vision/07_phg_mae.ipynb',
-       ('methods.phg_mae.sobel_edges', 'methods.phg_mae.make_modalities', 'methods.phg_mae.modality_mask', 'methods.phg_mae.stack_modalities', 'methods.phg_mae.PHGMAE', 'methods.phg_mae.phg_batches', 'methods.phg_mae.train_phg', 'methods.phg_mae.single_proba', 'methods.phg_mae.ensemble_proba', 'methods.phg_mae.Distiller', 'methods.phg_mae.distil', 'methods.phg_mae.count_parameters', 'methods.mfm.SegNet'), 'implemented'),
+       ('methods.vision.phg_mae.sobel_edges', 'methods.vision.phg_mae.make_modalities', 'methods.vision.phg_mae.modality_mask', 'methods.vision.phg_mae.stack_modalities', 'methods.vision.phg_mae.PHGMAE', 'methods.vision.phg_mae.phg_batches', 'methods.vision.phg_mae.train_phg', 'methods.vision.phg_mae.single_proba', 'methods.vision.phg_mae.ensemble_proba', 'methods.vision.phg_mae.Distiller', 'methods.vision.phg_mae.distil', 'methods.vision.phg_mae.count_parameters', 'models.SegNet'), 'implemented'),
     _P('simmim', 'SimMIM: A Simple Framework for Masked Image Modeling', 2021, 'image', 'mask + head', 'vision/02_simmim.ipynb',
-       ('methods.simmim.SimMIM', 'methods.simmim.masked_pixel_l1', 'methods.simmim.avg_dist', 'methods.simmim.pixel_mask', 'methods.simmim.pretrain_simmim', 'methods.simmim.hidden_l1', 'methods.simmim.simmim_sweep', 'masking.simmim_mask'), 'implemented'),
+       ('methods.vision.simmim.SimMIM', 'methods.vision.simmim.masked_pixel_l1', 'methods.vision.simmim.avg_dist', 'methods.vision.simmim.pixel_mask', 'methods.vision.simmim.pretrain_simmim', 'methods.vision.simmim.hidden_l1', 'methods.vision.simmim.simmim_sweep', 'masking.simmim_mask'), 'implemented'),
     _P('gamma', 'GAMMA: Revisiting Template-based Automated Program Repair via Mask Prediction', 2023, 'code', 'task', 'code/01_gamma.ipynb'),
     _P('dialect_taboo', 'Evaluating Dialect Robustness of Language Models via Conversation Understanding', 2024, 'text', 'evaluation', 'text/11_dialect_taboo.ipynb'),
     _P('tera', 'TERA: Self-Supervised Learning of Transformer Encoder Representation for Speech', 2020, 'speech', 'corruption', 'speech/05_tera.ipynb',
-       ('methods.tera.Alteration', 'methods.tera.tera_alter', 'methods.tera.tera_l1', 'methods.tera.TERA', 'methods.tera.interpolate_hidden'), 'implemented'),
+       ('methods.speech.tera.Alteration', 'methods.speech.tera.tera_alter', 'methods.speech.tera.tera_l1', 'methods.speech.tera.TERA', 'methods.speech.tera.interpolate_hidden'), 'implemented'),
     _P('detectgpt_sc', 'DetectGPT-SC: Improving Detection of Text Generated by Large Language Models through Self-Consistency with Masked Predictions', 2023, 'text', 'evaluation', 'text/12_detectgpt_sc.ipynb'),
     _P('cpt_uda', 'How Useful is Continued Pre-Training for Generative Unsupervised Domain Adaptation?', 2024, 'text', 'schedule', 'text/06_cpt_uda.ipynb',
-       ('methods.cpt_uda.party_labels', 'methods.cpt_uda.continue_pretraining', 'methods.cpt_uda.SentenceClassifier', 'methods.cpt_uda.labelled_batches', 'methods.cpt_uda.fine_tune', 'methods.cpt_uda.target_accuracy', 'methods.cpt_uda.clustered_accuracy', 'methods.cpt_uda.token_log_odds'), 'implemented'),
+       ('methods.text.cpt_uda.party_labels', 'methods.text.cpt_uda.continue_pretraining', 'methods.text.cpt_uda.SentenceClassifier', 'methods.text.cpt_uda.labelled_batches', 'methods.text.cpt_uda.fine_tune', 'methods.text.cpt_uda.target_accuracy', 'methods.text.cpt_uda.clustered_accuracy', 'methods.text.cpt_uda.token_log_odds'), 'implemented'),
     _P('meap', 'Mask-Enhanced Autoregressive Prediction: Pay Less Attention to Learn More', 2025, 'text', 'mask', 'text/04_meap.ipynb',
-       ('methods.meap.sotu_stream', 'methods.meap.key_value_ids', 'methods.meap.kv_episode', 'methods.meap.meap_inputs', 'methods.meap.retrieval_batches', 'methods.meap.CausalLM', 'methods.meap.retrieval_by_depth', 'methods.meap.next_token_loss', 'masking.random_mask', 'models.TransformerEncoder'), 'implemented'),
+       ('methods.text.meap.sotu_stream', 'methods.text.meap.key_value_ids', 'methods.text.meap.kv_episode', 'methods.text.meap.meap_inputs', 'methods.text.meap.retrieval_batches', 'methods.text.meap.CausalLM', 'methods.text.meap.retrieval_by_depth', 'methods.text.meap.next_token_loss', 'masking.random_mask', 'models.TransformerEncoder'), 'implemented'),
     _P('mask_predict', 'Making the Most of your Model: Methods for Finetuning and Applying Pretrained Transformers', 2024, 'text', 'decoding', 'text/05_mask_predict.ipynb',
-       ('methods.mask_predict.fixed_length', 'methods.mask_predict.local_shuffle', 'methods.mask_predict.pair_ids', 'methods.mask_predict.cmlm_batches', 'methods.mask_predict.mask_predict', 'methods.mask_predict.Seq2SeqLM', 'methods.mask_predict.ar_batches', 'methods.mask_predict.greedy_decode', 'methods.mask_predict.restoration_score', 'masking.remask_count'), 'implemented'),
+       ('methods.text.mask_predict.fixed_length', 'methods.text.mask_predict.local_shuffle', 'methods.text.mask_predict.pair_ids', 'methods.text.mask_predict.cmlm_batches', 'methods.text.mask_predict.mask_predict', 'methods.text.mask_predict.Seq2SeqLM', 'methods.text.mask_predict.ar_batches', 'methods.text.mask_predict.greedy_decode', 'methods.text.mask_predict.restoration_score', 'masking.remask_count'), 'implemented'),
     _P('mask_tuning', 'Regularized Mask Tuning: Uncovering Hidden Knowledge in Pre-trained Vision-Language Models', 2023, 'any', 'parameters', 'vision/06_mask_tuning.ipynb',
-       ('methods.mask_tuning.few_shot_split', 'methods.mask_tuning.binarize', 'methods.mask_tuning.WeightMask', 'methods.mask_tuning.add_weight_masks', 'methods.mask_tuning.masked_share', 'methods.mask_tuning.gradient_dropout', 'methods.mask_tuning.kl_to_teacher', 'methods.mask_tuning.EncoderClassifier', 'methods.mask_tuning.MaskTunedClassifier', 'methods.mask_tuning.shot_batches', 'methods.mask_tuning.accuracy_hits', 'methods.mae.pretrain_mae', 'methods.mae.probe_encoder'), 'implemented'),
+       ('methods.vision.mask_tuning.few_shot_split', 'methods.vision.mask_tuning.binarize', 'methods.vision.mask_tuning.WeightMask', 'methods.vision.mask_tuning.add_weight_masks', 'methods.vision.mask_tuning.masked_share', 'methods.vision.mask_tuning.gradient_dropout', 'methods.vision.mask_tuning.kl_to_teacher', 'methods.vision.mask_tuning.EncoderClassifier', 'methods.vision.mask_tuning.MaskTunedClassifier', 'methods.vision.mask_tuning.shot_batches', 'methods.vision.mask_tuning.accuracy_hits', 'train.pretrain_mae', 'probes.probe_encoder'), 'implemented'),
     _P('hpm', 'Bootstrap Masked Visual Modeling via Hard Patches Mining', 2023, 'image', 'mask', 'vision/04_hpm.ipynb',
-       ('methods.hpm.ranking_loss', 'methods.hpm.easy_to_hard', 'methods.hpm.hard_mask', 'methods.hpm.HardPatchesMAE', 'methods.hpm.hpm_batches', 'methods.hpm.pretrain_hpm', 'methods.hpm.patch_difficulty', 'methods.hpm.rank_quality', 'methods.hpm.HardPatchExplorer'), 'implemented'),
+       ('methods.vision.hpm.ranking_loss', 'methods.vision.hpm.easy_to_hard', 'methods.vision.hpm.hard_mask', 'methods.vision.hpm.HardPatchesMAE', 'methods.vision.hpm.hpm_batches', 'methods.vision.hpm.pretrain_hpm', 'methods.vision.hpm.patch_difficulty', 'methods.vision.hpm.rank_quality', 'methods.vision.hpm.HardPatchExplorer'), 'implemented'),
     _P('dse', 'Scalable Attentive Sentence-Pair Modeling via Distilled Sentence Embedding', 2019, 'text', 'distillation', 'text/07_dse.ipynb',
-       ('methods.dse.adjacent_pairs', 'methods.dse.pair_features', 'methods.dse.PairScorer', 'methods.dse.pair_batches', 'methods.dse.pair_logits', 'methods.dse.TwoTower', 'methods.dse.rank_agreement', 'methods.dse.time_candidate_scoring', 'models.MaskedTokenModel', 'probes.pool'), 'implemented'),
+       ('methods.text.dse.adjacent_pairs', 'methods.text.dse.pair_features', 'methods.text.dse.PairScorer', 'methods.text.dse.pair_batches', 'methods.text.dse.pair_logits', 'methods.text.dse.TwoTower', 'methods.text.dse.rank_agreement', 'methods.text.dse.time_candidate_scoring', 'models.MaskedTokenModel', 'probes.pool'), 'implemented'),
     _P('ernie_gram', 'ERNIE-Gram: Pre-Training with Explicitly N-Gram Masked Language Modeling for Natural Language Understanding', 2020, 'text', 'mask + target', 'text/02_ernie_gram.ipynb',
-       ('methods.ernie_gram.association_score', 'methods.ernie_gram.ngram_lexicon', 'methods.ernie_gram.phrase_occurrences', 'methods.ernie_gram.pick_ngrams', 'methods.ernie_gram.top_up', 'methods.ernie_gram.ngram_corrupt', 'methods.ernie_gram.masked_batches', 'methods.ernie_gram.NgramMLM', 'methods.ernie_gram.phrase_test', 'methods.ernie_gram.phrase_recovery'), 'implemented'),
+       ('methods.text.ernie_gram.association_score', 'methods.text.ernie_gram.ngram_lexicon', 'methods.text.ernie_gram.phrase_occurrences', 'methods.text.ernie_gram.pick_ngrams', 'methods.text.ernie_gram.top_up', 'methods.text.ernie_gram.ngram_corrupt', 'methods.text.ernie_gram.masked_batches', 'methods.text.ernie_gram.NgramMLM', 'methods.text.ernie_gram.phrase_test', 'methods.text.ernie_gram.phrase_recovery'), 'implemented'),
     _P('ga_dms', 'Gradient-Attention Guided Dual-Masking Synergetic Framework for Robust Text-based Person Retrieval', 2025, 'image + text', 'mask', 'multimodal/03_ga_dms.ipynb'),
     _P('retrieval_head', 'Retrieval Head Mechanistically Explains Long-Context Factuality', 2024, 'text', 'analysis', 'text/13_retrieval_head.ipynb'),
     _P('memorization', "The Memorization Problem: Can We Trust LLMs' Economic Forecasts?", 2025, 'text', 'evaluation', 'text/14_memorization.ipynb'),
@@ -105,15 +107,21 @@ def get_paper(key: str) -> Paper:
 
 def resolve(dotted: str):
     "Import `mpkit.x.y.name` (or `x.y.name`, relative to mpkit) and return the object."
+    if not isinstance(dotted, str) or not all(part.isidentifier() for part in dotted.split('.')):
+        raise ValueError(f"dotted = {dotted!r:.60}; expected a name like 'masking.random_mask'")
     name = dotted if dotted.startswith('mpkit.') else f'mpkit.{dotted}'
     mod, _, attr = name.rpartition('.')
     return getattr(importlib.import_module(mod), attr)
 
 def check_paper(p: Paper, nbs_path=None) -> list[str]:
     "Problems with an implemented entry: a missing notebook or a function that does not import."
+    if not isinstance(p, Paper):
+        raise ValueError(f"p is a {type(p).__name__}; expected a Paper from PAPERS")
+    if nbs_path is not None and not Path(nbs_path).is_dir():
+        raise ValueError(f"nbs_path = {str(nbs_path)!r}; expected the notebooks' folder, or None")
     problems = []
     if p.status != 'implemented': return problems
-    if nbs_path is not None and not (nbs_path/p.notebook).is_file():
+    if nbs_path is not None and not (Path(nbs_path)/p.notebook).is_file():
         problems.append(f"{p.key}: notebook nbs/{p.notebook} does not exist")
     if not p.functions: problems.append(f"{p.key}: implemented but lists no functions")
     for f in p.functions:
@@ -124,6 +132,7 @@ def check_paper(p: Paper, nbs_path=None) -> list[str]:
 # %% ../nbs/09_papers.ipynb #a2b7b3f7
 def papers_table(fmt: str = 'markdown') -> str:
     "The registry as a markdown (or plain text) table."
+    check_choice('fmt', fmt, ('markdown', 'text'))
     rows = [(p.key, p.title.split(':')[0] if len(p.title) > 60 else p.title, str(p.year), p.modality, p.changes,
              p.notebook, p.status) for p in PAPERS.values()]
     head = ('key', 'paper', 'year', 'modality', 'changes', 'notebook', 'status')

@@ -6,12 +6,29 @@ Docs: https://mpkit.github.io/mpkit/probes.html.md"""
 
 # %% ../nbs/08_probes.ipynb #00814ad9
 from __future__ import annotations
+import math
 from dataclasses import dataclass
+from typing import NamedTuple
 import numpy as np
 import torch
+import torch.nn as nn
+from .checks import check_images, check_ratio
+from .train import evaluating
 
 # %% auto #0
-__all__ = ['ProbeResult', 'linear_probe', 'pool', 'extract_features', 'content_probe', 'speaker_probe']
+__all__ = ['binomial_stderr', 'ProbeResult', 'linear_probe', 'pool', 'extract_features', 'probe_encoder', 'masked_hits',
+           'MaskedAccuracy', 'masked_accuracy', 'paired_difference', 'predict_classes', 'confusion_iou',
+           'segmentation_scores', 'paired_miou_gap', 'reconstruction_errors', 'content_probe', 'speaker_probe']
+
+# %% ../nbs/08_probes.ipynb #7c476104
+def binomial_stderr(
+    p: float,  # an accuracy (a share of hits) in [0, 1]
+    n: int,    # how many independent trials it was measured on
+) -> float:
+    "Standard error sqrt(p (1 - p) / n) of an accuracy `p` measured on `n` independent trials."
+    if not 0 <= p <= 1 or p != p: raise ValueError(f"p = {p}; expected an accuracy in [0, 1]")
+    if n < 1: raise ValueError(f"n = {n}; expected at least one trial")
+    return math.sqrt(p * (1 - p) / n)
 
 # %% ../nbs/08_probes.ipynb #a6809b4e
 def _as_2d_float(x, name):
@@ -63,7 +80,7 @@ def linear_probe(train_x, train_y, test_x, test_y, *, C: float = 1.0, max_iter: 
         acc = float((clf.predict(test_x) == test_y).mean())
     values, counts = np.unique(train_y, return_counts=True)
     chance = float((test_y == values[counts.argmax()]).mean())
-    return ProbeResult(acc, chance, len(test_y), float(np.sqrt(acc * (1 - acc) / len(test_y))))
+    return ProbeResult(acc, chance, len(test_y), binomial_stderr(acc, len(test_y)))
 
 # %% ../nbs/08_probes.ipynb #87692bf7
 def pool(hidden: torch.Tensor, padding: torch.Tensor | None = None) -> torch.Tensor:
@@ -81,6 +98,165 @@ def extract_features(encode, inputs, *, batch_size: int = 256) -> torch.Tensor:
     if len(inputs) == 0: raise ValueError("extract_features: no inputs; expected at least one")
     outs = [encode(inputs[i:i + batch_size]) for i in range(0, len(inputs), batch_size)]
     return torch.cat([o.float().cpu() for o in outs])
+
+# %% ../nbs/08_probes.ipynb #30173a1c
+def probe_encoder(
+    model: nn.Module,    # has `encode(x) -> (b, D)`, e.g. `MaskedAutoencoder`
+    train_x,             # (N, ...) inputs the probe is fitted on
+    train_y,             # (N,) int labels
+    test_x,              # (M, ...) held-out inputs
+    test_y,              # (M,) int labels
+    *,
+    batch_size: int = 256,  # inputs encoded at a time
+) -> ProbeResult:
+    "Linear probe of a frozen `model.encode`: held-out accuracy of a logistic regression on its features."
+    if not callable(getattr(model, 'encode', None)):
+        raise ValueError(f"model is a {type(model).__name__} with no encode(x); "
+                         "expected a model whose encode returns (B, D) features")
+    with evaluating(model):
+        feats = [extract_features(model.encode, x, batch_size=batch_size) for x in (train_x, test_x)]
+    return linear_probe(feats[0], train_y, feats[1], test_y)
+
+# %% ../nbs/08_probes.ipynb #b98ee8a5
+def masked_hits(
+    pred: torch.Tensor,    # (B, L, ...) predicted ids (long), or logits (B, L, K) float: arg-max is taken
+    target: torch.Tensor,  # (B, L) long true ids
+    mask: torch.Tensor,    # (B, L) bool, True = hidden: the positions scored
+) -> torch.Tensor:
+    "Whether each hidden position was predicted exactly: (n,) bool, in row-major order of `mask`."
+    if pred.is_floating_point(): pred = pred.argmax(-1)
+    if mask.dtype != torch.bool or mask.shape != target.shape or pred.shape != target.shape:
+        raise ValueError(f"pred {tuple(pred.shape)}, target {tuple(target.shape)}, mask {mask.dtype} {tuple(mask.shape)}; "
+                         "expected ids and a bool mask of one shape")
+    return pred[mask] == target[mask]
+
+class MaskedAccuracy(NamedTuple):
+    "Accuracy on the hidden positions."
+    accuracy: float  # fraction of hidden positions predicted exactly
+    n: int           # number of hidden positions scored
+    stderr: float    # binomial standard error sqrt(p(1-p)/n)
+
+def masked_accuracy(
+    pred: torch.Tensor,    # (B, L) predicted ids, or (B, L, K) logits
+    target: torch.Tensor,  # (B, L) long true ids
+    mask: torch.Tensor,    # (B, L) bool, True = hidden
+) -> MaskedAccuracy:
+    "Accuracy, count and binomial standard error of `pred` on the hidden positions of `mask`."
+    hits = masked_hits(pred, target, mask)
+    if len(hits) == 0: raise ValueError("mask hides no position; expected at least one True to score")
+    p = hits.double().mean().item()
+    return MaskedAccuracy(p, len(hits), binomial_stderr(p, len(hits)))
+
+# %% ../nbs/08_probes.ipynb #106847be
+def paired_difference(
+    hits_a: torch.Tensor,  # (n,) bool or float scores of model a
+    hits_b: torch.Tensor,  # (n,) scores of model b on the same n items
+) -> tuple[float, float]:
+    "Mean of a minus b over the same items, and its standard error (std of the differences / sqrt(n))."
+    if hits_a.shape != hits_b.shape or hits_a.ndim != 1 or len(hits_a) < 2:
+        raise ValueError(f"hits have shapes {tuple(hits_a.shape)} and {tuple(hits_b.shape)}; "
+                         "expected two (n,) tensors with n >= 2 for the same tokens")
+    d = hits_a.double() - hits_b.double()
+    if not bool(torch.isfinite(d).all()): raise ValueError("hits contain NaN or inf; expected finite scores")
+    return float(d.mean()), float(d.std() / math.sqrt(len(d)))
+
+# %% ../nbs/08_probes.ipynb #5166af88
+def predict_classes(
+    model: nn.Module,  # `(B, C, H, W)` -> `(B, K, H, W)` logits, e.g. `SegNet`
+    x: torch.Tensor,   # (N, C, H, W) float images
+    *,
+    batch_size: int = 256,  # images at a time
+) -> torch.Tensor:
+    "Arg-max class `(N, H, W)` long of `model` on `x`, in eval mode without gradients."
+    check_images('x', x)
+    with evaluating(model):
+        return torch.cat([model(x[i:i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)])
+
+# %% ../nbs/08_probes.ipynb #85991b20
+def confusion_iou(
+    pred: torch.Tensor,    # (...) long predicted classes
+    labels: torch.Tensor,  # (...) long true classes, same shape
+    n_classes: int,        # K: classes are 0..K-1
+) -> torch.Tensor:
+    "IoU per class `(K,)` float64; NaN for a class absent from both."
+    if pred.shape != labels.shape:
+        raise ValueError(f"pred {tuple(pred.shape)} and labels {tuple(labels.shape)} must have one shape")
+    if n_classes < 1: raise ValueError(f"n_classes = {n_classes}; expected at least one class")
+    for name, t in (('pred', pred), ('labels', labels)):
+        if t.is_floating_point() or t.dtype == torch.bool or (t.numel() and (t.min() < 0 or t.max() >= n_classes)):
+            raise ValueError(f"{name} is {t.dtype}; expected integer classes in [0, {n_classes})")
+    K = n_classes
+    cm = torch.bincount(labels.flatten() * K + pred.flatten(), minlength=K ** 2).view(K, K).double()
+    return cm.diag() / (cm.sum(0) + cm.sum(1) - cm.diag())
+
+# %% ../nbs/08_probes.ipynb #26f0e18f
+def _boot_miou(per_image_cm, idx):
+    cm = per_image_cm[idx].sum(1)                                                  # (n_boot, K, K)
+    iou = cm.diagonal(dim1=-2, dim2=-1) / (cm.sum(-2) + cm.sum(-1) - cm.diagonal(dim1=-2, dim2=-1))
+    return iou.nanmean(-1)
+
+def _per_image_cm(pred, labels, K):
+    "One (K, K) confusion matrix per image: (N, K, K) float64."
+    N = len(labels)
+    flat = (labels * K + pred).flatten(1) + torch.arange(N)[:, None] * K * K
+    return torch.bincount(flat.flatten(), minlength=N * K * K).view(N, K, K).double()
+
+def segmentation_scores(
+    pred: torch.Tensor,    # (N, H, W) long predicted classes
+    labels: torch.Tensor,  # (N, H, W) long true classes
+    *,
+    n_classes: int = 4,    # K
+    n_boot: int = 500,     # bootstrap resamples of the images
+    seed: int = 0,         # seed of the bootstrap
+) -> dict:
+    "`miou`, `per_class` IoU, `stderr` (bootstrap over images) and `n_images` of `pred` against `labels`."
+    iou = confusion_iou(pred, labels, n_classes)
+    if n_boot < 2: raise ValueError(f"n_boot = {n_boot}; expected at least 2 resamples")
+    idx = torch.randint(len(pred), (n_boot, len(pred)), generator=torch.Generator().manual_seed(seed))
+    boot = _boot_miou(_per_image_cm(pred, labels, n_classes), idx)
+    return dict(miou=float(iou.nanmean()), per_class=iou.tolist(), stderr=float(boot.std()), n_images=len(pred))
+
+def paired_miou_gap(
+    pred_a: torch.Tensor,  # (N, H, W) long classes of model a
+    pred_b: torch.Tensor,  # (N, H, W) long classes of model b
+    labels: torch.Tensor,  # (N, H, W) long true classes
+    *,
+    n_classes: int = 4,    # K
+    n_boot: int = 500,     # bootstrap resamples of the images (the same ones for both models)
+    seed: int = 0,         # seed of the bootstrap
+) -> dict:
+    "mIoU of a minus mIoU of b on the same images: `gap` and its paired bootstrap `stderr`."
+    gap = float(confusion_iou(pred_a, labels, n_classes).nanmean() - confusion_iou(pred_b, labels, n_classes).nanmean())
+    if n_boot < 2: raise ValueError(f"n_boot = {n_boot}; expected at least 2 resamples")
+    idx = torch.randint(len(labels), (n_boot, len(labels)), generator=torch.Generator().manual_seed(seed))
+    boot_a = _boot_miou(_per_image_cm(pred_a, labels, n_classes), idx)
+    return dict(gap=gap, stderr=float((boot_a - _boot_miou(_per_image_cm(pred_b, labels, n_classes), idx)).std()))
+
+# %% ../nbs/08_probes.ipynb #00e66dce
+def reconstruction_errors(
+    model: nn.Module,     # a masked autoencoder (`MaskedAutoencoder` or one built on it)
+    imgs: torch.Tensor,   # (N, C, H, W) float held-out images
+    *,
+    mask_ratio: float = 0.75,  # MAE: 0.75
+    seed: int = 0,             # seeds the masks, so every model is scored on the same ones
+    train_imgs: torch.Tensor | None = None,  # (M, C, H, W): adds the `position_mean` baseline
+) -> dict:
+    "MSE per patch: `masked`, `visible`, `patch_mean`, `n_masked` and, given `train_imgs`, `position_mean`."
+    check_images('imgs', imgs)
+    check_ratio('mask_ratio', mask_ratio)
+    with evaluating(model):
+        out = model(imgs, mask_ratio=mask_ratio, generator=torch.Generator().manual_seed(seed))
+    m, t = out.mask, out.target
+    hidden = lambda per_patch: float(per_patch[m].mean()) if m.any() else float('nan')
+    res = dict(masked=hidden((out.pred - t).square().mean(-1)),
+               visible=float((out.pred - t).square().mean(-1)[~m].mean()) if (~m).any() else float('nan'),
+               patch_mean=hidden((t - t.mean(-1, keepdim=True)).square().mean(-1)),
+               n_masked=int(m.sum()))
+    if train_imgs is not None:
+        check_images('train_imgs', train_imgs)
+        with torch.no_grad():
+            res['position_mean'] = hidden((model.target(train_imgs).mean(0) - t).square().mean(-1))
+    return res
 
 # %% ../nbs/08_probes.ipynb #a17b4e35
 def _group_split(groups, test_frac, seed):

@@ -8,7 +8,8 @@ Docs: https://mpkit.github.io/mpkit/results.html.md"""
 from __future__ import annotations
 import json, os, tempfile, time
 from pathlib import Path
-from .config import get_settings, repo_root
+from .checks import check_choice, check_finite
+from .config import as_settings, get_settings, repo_root
 from .papers import get_paper
 
 # %% auto #0
@@ -17,19 +18,44 @@ __all__ = ['results_dir', 'load_results', 'beats', 'record', 'check_results', 'r
 # %% ../nbs/10_results.ipynb #c6f93645
 def results_dir(settings=None) -> Path:
     "Folder of `results.json`: the setting `results_path`, or `results/` in a checkout, or `~/.cache/mpkit/results`."
-    s = settings or get_settings()
+    s = as_settings(settings)
     if s.results_path != 'auto': return Path(s.results_path).expanduser()
     root = repo_root()
     return root/'results' if root is not None else Path.home()/'.cache'/'mpkit'/'results'
 
+def _results_path(path) -> Path:
+    "The results file: `path`, or `results.json` in `results_dir()` when it is None."
+    if path is None: return results_dir()/'results.json'
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"path = {path!r:.60}; expected the path of a results.json, or None")
+    if Path(path).is_dir():
+        raise ValueError(f"path = '{path}' is a folder; expected the path of a results.json")
+    return Path(path)
+
+_ROW_KEYS = ('value', 'baseline', 'higher_is_better')
+_TABLE_KEYS = ('paper', 'metric', 'budget', 'baseline_name') + _ROW_KEYS
+
+def _check_rows(rows, name: str = 'rows', keys=_TABLE_KEYS):
+    "`rows`, a list of dicts with `keys`, as `record` writes them."
+    if not isinstance(rows, list):
+        raise ValueError(f"{name} is a {type(rows).__name__}; expected a list of result rows")
+    for i, r in enumerate(rows):
+        missing = [k for k in keys if not isinstance(r, dict) or k not in r]
+        if missing:
+            raise ValueError(f"{name}[{i}] lacks {missing}; expected a row as record() writes it")
+    return rows
+
 def load_results(path: str | Path | None = None) -> list[dict]:
     "All recorded rows (an empty list when nothing was recorded yet)."
-    path = Path(path) if path is not None else results_dir()/'results.json'
+    path = _results_path(path)
     if not path.exists(): return []
     try: rows = json.loads(path.read_text())
-    except json.JSONDecodeError as e: raise ValueError(f"{path} is not valid JSON ({e}); delete it and re-run `make results`") from e
-    if not isinstance(rows, list): raise ValueError(f"{path} should hold a list of result rows")
-    return rows
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is not valid JSON ({e}); expected the list record() writes: "
+                         "delete it and re-run `make results`") from e
+    if not isinstance(rows, list):
+        raise ValueError(f"{path} holds a {type(rows).__name__}; expected a list of result rows")
+    return _check_rows(rows, str(path))
 
 def _write_atomic(path: Path, text: str):
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,21 +67,31 @@ def _write_atomic(path: Path, text: str):
 # %% ../nbs/10_results.ipynb #f35d1266
 def beats(row: dict) -> bool:
     "Whether `row['value']` beats `row['baseline']` in the claimed direction."
+    _check_rows([row], 'row', _ROW_KEYS)
     return row['value'] > row['baseline'] if row['higher_is_better'] else row['value'] < row['baseline']
+
+def _number(name: str, v) -> float:
+    "A measured number as a float, NaN and infinity refused."
+    try: f = float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} = {v!r:.60}; expected a measured number") from None
+    return check_finite(name, f)
 
 def record(*, paper: str, metric: str, value: float, baseline: float, higher_is_better: bool,
            baseline_name: str = 'baseline', budget: str | None = None, asserted: bool = True,
            notes: str = '', extra: dict | None = None, path: str | Path | None = None) -> dict:
     "Record a measured `value` of `metric` for `paper` against `baseline`; returns the row written."
     get_paper(paper)
-    value, baseline = float(value), float(baseline)
-    for name, v in (('value', value), ('baseline', baseline)):
-        if v != v: raise ValueError(f"record: {name} is NaN for {paper}/{metric}; a measured number is expected")
+    if not isinstance(metric, str) or not metric:
+        raise ValueError(f"metric = {metric!r}; expected a name, a str")
+    value = _number('value', value)
+    baseline = _number('baseline', baseline)
+    check_choice('budget', budget, ('quick', 'full'), allow_none=True)
     row = dict(paper=paper, metric=metric, value=value, baseline=baseline, baseline_name=baseline_name,
                higher_is_better=bool(higher_is_better), budget=budget or get_settings().budget,
                asserted=bool(asserted), notes=notes, extra=extra or {}, time=time.strftime('%Y-%m-%d %H:%M:%S'))
     row['beats_baseline'] = beats(row)
-    path = Path(path) if path is not None else results_dir()/'results.json'
+    path = _results_path(path)
     rows = [r for r in load_results(path) if (r['paper'], r['metric'], r['budget']) != (paper, metric, row['budget'])]
     rows.append(row)
     rows.sort(key=lambda r: (r['paper'], r['metric'], r['budget']))
@@ -64,6 +100,7 @@ def record(*, paper: str, metric: str, value: float, baseline: float, higher_is_
 
 def check_results(rows: list[dict]) -> list[str]:
     "One message per asserted row that does not beat its baseline in the claimed direction."
+    _check_rows(rows)
     return [f"{r['paper']}/{r['metric']} ({r['budget']}): {r['value']:.4g} does not beat {r['baseline_name']} "
             f"{r['baseline']:.4g} ({'higher' if r['higher_is_better'] else 'lower'} is better)"
             for r in rows if r.get('asserted', True) and not beats(r)]
@@ -71,7 +108,7 @@ def check_results(rows: list[dict]) -> list[str]:
 # %% ../nbs/10_results.ipynb #763fff02
 def results_table(rows: list[dict] | None = None) -> str:
     "Markdown table of the recorded results, one row per paper, metric and budget."
-    rows = load_results() if rows is None else rows
+    rows = load_results() if rows is None else _check_rows(rows)
     if not rows: return '_No results recorded yet: run `make results`._'
     lines = ['| paper | metric | budget | value | baseline | beats it? |', '|---|---|---|---|---|---|']
     for r in rows:
@@ -83,9 +120,21 @@ def results_table(rows: list[dict] | None = None) -> str:
 
 def update_readme(readme: str | Path, start: str, end: str, text: str):
     "Replace what lies between the marker lines `start` and `end` in `readme` with `text`."
+    for name, v in (('start', start), ('end', end)):
+        if not isinstance(v, str) or not v:
+            raise ValueError(f"{name} = {v!r:.60}; expected a marker line")
+    if not isinstance(text, str):
+        raise ValueError(f"text is a {type(text).__name__}; expected a str")
+    if not isinstance(readme, (str, os.PathLike)):
+        raise ValueError(f"readme = {readme!r:.60}; expected a path")
     readme = Path(readme)
+    if not readme.is_file():
+        raise FileNotFoundError(f"readme = '{readme}' is not a file; expected a README to update")
     s = readme.read_text()
-    if start not in s or end not in s: raise ValueError(f"{readme} lacks the markers {start!r} / {end!r}")
+    if start not in s or end not in s:
+        raise ValueError(f"{readme} lacks the markers {start!r} / {end!r}; expected both")
+    if end not in s.split(start, 1)[1]:
+        raise ValueError(f"{readme} has {end!r} only before {start!r}; expected it after")
     head, rest = s.split(start, 1)
     _, tail = rest.split(end, 1)
     _write_atomic(readme, head + start + '\n' + text.strip() + '\n' + end + tail)

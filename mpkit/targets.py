@@ -14,8 +14,9 @@ import torch.nn.functional as F
 from einops import rearrange
 
 # %% auto #0
-__all__ = ['patch_pixels', 'Assignment', 'assign', 'kmeans_plusplus', 'KMeansResult', 'kmeans', 'sinkhorn', 'perplexity',
-           'VQResult', 'VectorQuantizer', 'RandomProjectionQuantizer', 'random_projection_quantizer']
+__all__ = ['patch_pixels', 'Assignment', 'assign', 'kmeans_plusplus', 'KMeansResult', 'kmeans', 'UnitCodebook', 'fit_units',
+           'label_frames', 'sinkhorn', 'perplexity', 'VQResult', 'VectorQuantizer', 'RandomProjectionQuantizer',
+           'random_projection_quantizer']
 
 # %% ../nbs/03_targets.ipynb #185fdd72
 def _check_tensor(x, name, *, ndim=None, floating=None):
@@ -187,6 +188,28 @@ def _init_centroids(x, k, init, generator):
         dev = generator.device if generator is not None else x.device
         return x[torch.randperm(len(x), generator=generator, device=dev)[:k].to(x.device)].clone()
     raise ValueError(f"kmeans: init={init!r}, expected 'k-means++', 'random' or a ({k}, D) tensor")
+
+# %% ../nbs/03_targets.ipynb #ec5a069b
+class UnitCodebook(NamedTuple):
+    "k-means units: centroids of standardised frames, with the standardisation (both fitted on training frames only)."
+    centroids: torch.Tensor  # (K, D)
+    mean: torch.Tensor       # (D,)
+    std: torch.Tensor        # (D,)
+
+def fit_units(frames: list[torch.Tensor], k: int, *, iters: int = 100, generator: torch.Generator | None = None) -> UnitCodebook:
+    """k-means with `k` units on `frames`, a list of (T_i, D) float: pass the TRAINING utterances only.
+    Each dimension is standardised first, so that no single dimension decides the units."""
+    if len(frames) == 0: raise ValueError("fit_units got no utterances; expected a list of (T_i, D) training frames")
+    x = torch.cat([torch.as_tensor(f, dtype=torch.float32) for f in frames])
+    mean, std = x.mean(0), x.std(0).clamp_min(1e-6)
+    return UnitCodebook(kmeans((x - mean) / std, k, iters=iters, generator=generator).centroids, mean, std)
+
+def label_frames(frames: torch.Tensor, codebook: UnitCodebook) -> torch.Tensor:
+    "The nearest unit of every frame: `frames` (T, D) float -> (T,) long."
+    x = torch.as_tensor(frames, dtype=torch.float32)
+    if x.ndim != 2 or x.shape[1] != codebook.mean.shape[0]:
+        raise ValueError(f"frames have shape {tuple(x.shape)}; expected (T, {codebook.mean.shape[0]}) like the codebook's frames")
+    return assign((x - codebook.mean) / codebook.std, codebook.centroids).labels
 
 # %% ../nbs/03_targets.ipynb #7a7d1c55
 def sinkhorn(scores: torch.Tensor, *, eps: float = 0.05, iters: int = 3) -> torch.Tensor:

@@ -7,16 +7,18 @@ Docs: https://mpkit.github.io/mpkit/train.html.md"""
 # %% ../nbs/06_train.ipynb #dbc9ab1b
 from __future__ import annotations
 import io, json, math, os, tempfile, time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.distributed as dist
+from .checks import check_images, check_positive, check_ratio
 
 # %% auto #0
-__all__ = ['warmup_cosine', 'init_distributed', 'shard_batch', 'to_device', 'History', 'in_notebook', 'LivePlot', 'fit',
-           'save_checkpoint', 'load_checkpoint']
+__all__ = ['warmup_cosine', 'init_distributed', 'shard_batch', 'to_device', 'History', 'in_notebook', 'LivePlot', 'device_of',
+           'evaluating', 'ema_update', 'fit', 'mae_batches', 'pretrain_mae', 'save_checkpoint', 'load_checkpoint']
 
 # %% ../nbs/06_train.ipynb #d5b956bb
 def warmup_cosine(step, *, total, warmup, base_lr, min_lr=0.0):
@@ -125,6 +127,45 @@ class LivePlot:
         else: self.handle.update(img)
         self.last = time.monotonic()
 
+# %% ../nbs/06_train.ipynb #c2caeef1
+def device_of(
+    model: nn.Module,  # any module with at least one parameter or buffer
+) -> torch.device:
+    "The device of `model`'s first parameter (or buffer)."
+    for t in model.parameters(): return t.device
+    for t in model.buffers(): return t.device
+    raise ValueError(f"model is a {type(model).__name__} with no parameters or buffers; expected a module with weights")
+
+# %% ../nbs/06_train.ipynb #d6c91827
+@contextmanager
+def evaluating(
+    model: nn.Module,  # the model to run in eval mode inside the block
+):
+    "Eval mode and no gradients inside the block; the model's own mode (train or eval) is restored after it."
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model is a {type(model).__name__}; expected a torch.nn.Module")
+    was = model.training
+    model.eval()
+    try:
+        with torch.no_grad(): yield model
+    finally:
+        model.train(was)
+
+# %% ../nbs/06_train.ipynb #25d43801
+def ema_update(
+    teacher: nn.Module,  # updated in place; same architecture as `student`
+    student: nn.Module,  # the network being trained
+    *,
+    alpha: float = 0.99,  # weight of the old teacher (DAFormer: 0.999 over 40k steps; ours are 100x shorter)
+):
+    "teacher <- alpha * teacher + (1 - alpha) * student, parameter by parameter, without gradients."
+    if not 0 <= alpha <= 1: raise ValueError(f"alpha = {alpha}; expected a weight in [0, 1]")
+    tp, sp = list(teacher.parameters()), list(student.parameters())
+    if len(tp) != len(sp) or any(a.shape != b.shape for a, b in zip(tp, sp)):
+        raise ValueError("teacher and student have different parameter shapes; expected two copies of one network")
+    with torch.no_grad():
+        for t, s in zip(tp, sp): t.lerp_(s, 1 - alpha)
+
 # %% ../nbs/06_train.ipynb #e0134a1c
 def _loss_of(out):
     if torch.is_tensor(out) and out.ndim == 0: return out
@@ -165,10 +206,7 @@ def _progress(steps, enabled):
 
 # %% ../nbs/06_train.ipynb #4fcac761
 def _evaluate(eval_fn, model):
-    was = model.training
-    model.eval()
-    with torch.no_grad(): res = eval_fn(model)
-    model.train(was)
+    with evaluating(model): res = eval_fn(model)
     return res if isinstance(res, dict) else {'eval': float(res)}
 
 def _setup_model(model, device):
@@ -240,6 +278,40 @@ def fit(model: nn.Module, batches, *, steps: int, lr: float = 1e-3, weight_decay
     if plot: plot.update(hist, force=True)
     hist.seconds = time.perf_counter() - start
     return hist
+
+# %% ../nbs/06_train.ipynb #f6777440
+def mae_batches(
+    images: torch.Tensor,  # (N, C, H, W) float
+    *,
+    batch_size: int = 64,      # images per step (64 fits a CPU)
+    mask_ratio: float = 0.75,  # share of the patches hidden (MAE: 0.75)
+    generator: torch.Generator | None = None,  # draws the images here and the masks in the model
+):
+    "A batch source for `fit`: `step -> dict(imgs=(batch_size, C, H, W), mask_ratio=, generator=)`."
+    check_images('images', images)
+    check_ratio('mask_ratio', mask_ratio)
+    check_positive('batch_size', batch_size, integer=True)
+    def batch(step):
+        idx = torch.randint(len(images), (batch_size,), generator=generator)
+        return dict(imgs=images[idx], mask_ratio=mask_ratio, generator=generator)
+    return batch
+
+# %% ../nbs/06_train.ipynb #a82742c5
+def pretrain_mae(
+    model: nn.Module,      # a masked autoencoder: `model(imgs, mask_ratio=, generator=)` returns an `Output`
+    images: torch.Tensor,  # (N, C, H, W) float training images
+    *,
+    steps: int,                # optimizer steps
+    mask_ratio: float = 0.75,  # MAE: 0.75
+    batch_size: int = 64,      # images per step
+    lr: float = 2e-3,          # MAE's effective lr is 1.5e-4 * 4096/256 = 2.4e-3
+    seed: int = 0,             # seeds the generator of batches and masks, and `fit`
+    **fit_kwargs,              # passed on to `fit`
+) -> History:
+    "Pretrain `model` on `images` for `steps` steps; batches and masks come from one generator seeded with `seed`."
+    g = torch.Generator().manual_seed(seed)
+    return fit(model, mae_batches(images, batch_size=batch_size, mask_ratio=mask_ratio, generator=g),
+               steps=steps, lr=lr, seed=seed, **fit_kwargs)
 
 # %% ../nbs/06_train.ipynb #39b0fc63
 def _unwrap(model): return getattr(model, 'module', model)

@@ -1,8 +1,9 @@
-"""Behaviour of the CAE method module (mpkit.methods.cae) on tiny models and random images."""
+"""Behaviour of the CAE method module (mpkit.methods.vision.cae) on tiny models and random images."""
 import pytest
 import torch
-from mpkit.methods.cae import ContextAutoencoder
-from mpkit.methods.mae import pretrain_mae, reconstruction_errors
+from mpkit.methods.vision.cae import ContextAutoencoder
+from mpkit.train import pretrain_mae
+from mpkit.probes import reconstruction_errors
 
 
 def _imgs(n=16, size=8, seed=0):

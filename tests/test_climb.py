@@ -1,7 +1,7 @@
-"Tests of mpkit.methods.climb beyond its notebook: word classes on a tiny corpus and plain CLIMB batches equal to BERT's."
+"Tests of mpkit.methods.text.climb beyond its notebook: word classes on a tiny corpus and plain CLIMB batches equal to BERT's."
 import torch
-from mpkit.methods.bert import CLS, SEP, mlm_batches
-from mpkit.methods.climb import cooccurrence_vectors, word_classes, climb_batches
+from mpkit.text import CLS, SEP, mlm_batches
+from mpkit.methods.text.climb import cooccurrence_vectors, word_classes, climb_batches
 
 V = 40
 SEQS = [[CLS] + [10 + (i * 7 + j) % 20 for j in range(3 + i % 6)] + [SEP] for i in range(60)]

@@ -1,10 +1,10 @@
-"""Behaviour of the DSE method module (mpkit.methods.dse) on tiny models and synthetic sentences."""
+"""Behaviour of the DSE method module (mpkit.methods.text.dse) on tiny models and synthetic sentences."""
 import math
 import pytest
 import torch
 from mpkit.models import MaskedTokenModel
-from mpkit.methods.bert import PAD
-from mpkit.methods.dse import (adjacent_pairs, pair_features, PairScorer, TwoTower, pair_batches, pair_logits)
+from mpkit.text import PAD
+from mpkit.methods.text.dse import adjacent_pairs, pair_features, PairScorer, TwoTower, pair_batches, pair_logits
 
 
 def _seqs(n=40, seed=0):

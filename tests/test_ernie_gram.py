@@ -1,8 +1,8 @@
-"Tests of mpkit.methods.ernie_gram beyond its notebook: n-gram masking over seeds and schemes, and the two-head objective."
+"Tests of mpkit.methods.text.ernie_gram beyond its notebook: n-gram masking over seeds and schemes, and the two-head objective."
 import pytest
 import torch
-from mpkit.methods.bert import CLS, SEP, MASK, PAD
-from mpkit.methods.ernie_gram import phrase_occurrences, pick_ngrams, ngram_corrupt, masked_batches, NgramMLM
+from mpkit.text import CLS, SEP, MASK, PAD
+from mpkit.methods.text.ernie_gram import phrase_occurrences, pick_ngrams, ngram_corrupt, masked_batches, NgramMLM
 from mpkit.models import MaskedTokenModel
 
 SEQS = [[CLS, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, SEP]] * 30 + [[CLS, 10, 11, 20, 21, SEP]] * 10

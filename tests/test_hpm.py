@@ -1,7 +1,7 @@
-"""Behaviour of the HPM method module (mpkit.methods.hpm) on tiny models and random images."""
+"""Behaviour of the HPM method module (mpkit.methods.vision.hpm) on tiny models and random images."""
 import pytest
 import torch
-from mpkit.methods.hpm import easy_to_hard, hard_mask, HardPatchesMAE, hpm_batches, pretrain_hpm, HardPatchExplorer
+from mpkit.methods.vision.hpm import easy_to_hard, hard_mask, HardPatchesMAE, hpm_batches, pretrain_hpm, HardPatchExplorer
 
 
 def _imgs(n=16, size=8, seed=0):

@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 import torch
-from mpkit.methods.hubert import HuBERT, hubert_span_mask
-from mpkit.methods.hubert_targets import prosody_frames, MultiTargetHuBERT
+from mpkit.methods.speech.hubert import HuBERT
+from mpkit.masking import hubert_span_mask
+from mpkit.methods.speech.hubert_targets import prosody_frames, MultiTargetHuBERT
 
 def _tone(sec=1.0, f0=150.0, sr=16000):
     t = np.arange(int(sec * sr)) / sr

@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 import torch
-from mpkit.methods.hubert import HuBERT, hubert_span_mask
-from mpkit.methods.hubertopic import fit_topics, topic_labels, TopicHuBERT
+from mpkit.methods.speech.hubert import HuBERT
+from mpkit.masking import hubert_span_mask
+from mpkit.methods.speech.hubertopic import fit_topics, topic_labels, TopicHuBERT
 
 def test_topics_separate_two_kinds_of_documents():
     rng = np.random.default_rng(0)

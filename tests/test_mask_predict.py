@@ -1,9 +1,9 @@
-"Tests of mpkit.methods.mask_predict: the shuffle task and the decoding schedule over several round counts."
+"Tests of mpkit.methods.text.mask_predict: the shuffle task and the decoding schedule over several round counts."
 import pytest
 import torch
 from mpkit.masking import remask_count
-from mpkit.methods.bert import CLS, SEP, MASK, PAD
-from mpkit.methods.mask_predict import local_shuffle, mask_predict, Seq2SeqLM
+from mpkit.text import CLS, SEP, MASK, PAD
+from mpkit.methods.text.mask_predict import local_shuffle, mask_predict, Seq2SeqLM
 from mpkit.models import MaskedTokenModel
 
 Y = torch.arange(10, 90).view(8, 10)

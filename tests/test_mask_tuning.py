@@ -1,9 +1,8 @@
-"Tests of mpkit.methods.mask_tuning: weight masks, gradient dropout, the teacher KL, freezing and the few-shot split."
+"Tests of mpkit.methods.vision.mask_tuning: weight masks, gradient dropout, the teacher KL, freezing and the few-shot split."
 import pytest
 import torch
 from mpkit.models import MaskedAutoencoder
-from mpkit.methods.mask_tuning import (WeightMask, add_weight_masks, masked_share, gradient_dropout, kl_to_teacher,
-                                       EncoderClassifier, few_shot_split, shot_batches)
+from mpkit.methods.vision.mask_tuning import WeightMask, add_weight_masks, masked_share, gradient_dropout, kl_to_teacher, EncoderClassifier, few_shot_split, shot_batches
 
 ATTN = r'^encoder\.blocks\.\d+\.attn\.'
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 from hypothesis import given, settings, strategies as st
 
-from mpkit.masking import (bert_corrupt, bernoulli_mask, block_mask, freq_mask, gather_visible, mask_schedule,
+from mpkit.masking import (bert_corrupt, bernoulli_mask, copy_nearest_visible, block_mask, freq_mask, gather_visible, mask_schedule,
                            mask_stats, ngram_mask, random_mask, remask_count, restore_order, sample_span_lengths,
                            simmim_mask, span_length_probs, span_mask, time_freq_mask, time_mask, tube_mask,
                            whole_word_mask)
@@ -293,24 +293,24 @@ def test_same_seed_same_mask_other_seed_other_mask(name):
 
 IDS = torch.randint(5, 100, (2, 8))
 BAD = [
-    (lambda: random_mask(2, 10, 1.5), 'expected a number in [0, 1]'),
-    (lambda: random_mask(2, 10, -0.1), 'expected a number in [0, 1]'),
-    (lambda: span_mask(2, 10, float('nan')), 'expected a number in [0, 1]'),
-    (lambda: random_mask(0, 10), 'expected an integer >= 1'),
-    (lambda: span_mask(2, 0), 'expected an integer >= 1'),
-    (lambda: simmim_mask(0), 'expected an integer >= 1'),
+    (lambda: random_mask(2, 10, 1.5), 'expected a ratio in [0, 1]'),
+    (lambda: random_mask(2, 10, -0.1), 'expected a ratio in [0, 1]'),
+    (lambda: span_mask(2, 10, float('nan')), 'expected a ratio in [0, 1]'),
+    (lambda: random_mask(0, 10), 'expected a positive integer'),
+    (lambda: span_mask(2, 0), 'expected a positive integer'),
+    (lambda: simmim_mask(0), 'expected a positive integer'),
     (lambda: bernoulli_mask((0, 4)), 'expected positive integer sizes'),
-    (lambda: bert_corrupt(torch.zeros(0, 8, dtype=torch.long), mask_id=3, vocab_size=100), 'expected a non-empty (B, L)'),
-    (lambda: bert_corrupt(IDS.float(), mask_id=3, vocab_size=100), 'expected an integer (long) tensor'),
-    (lambda: bert_corrupt(IDS.bool(), mask_id=3, vocab_size=100), 'expected an integer (long) tensor'),
+    (lambda: bert_corrupt(torch.zeros(0, 8, dtype=torch.long), mask_id=3, vocab_size=100), 'is empty'),
+    (lambda: bert_corrupt(IDS.float(), mask_id=3, vocab_size=100), 'expected an integer tensor'),
+    (lambda: bert_corrupt(IDS.bool(), mask_id=3, vocab_size=100), 'expected an integer tensor'),
     (lambda: bert_corrupt(IDS, mask_id=3, vocab_size=100, replace=(0.8, 0.1, 0.2)), 'sum to 1'),
     (lambda: bert_corrupt(IDS, mask_id=3, vocab_size=100, replace=(0.9, 0.2, -0.1)), 'non-negative'),
-    (lambda: bert_corrupt(IDS, mask_id=3, vocab_size=100, mask_prob=2.0), 'expected a number in [0, 1]'),
+    (lambda: bert_corrupt(IDS, mask_id=3, vocab_size=100, mask_prob=2.0), 'expected a ratio in [0, 1]'),
     (lambda: bert_corrupt(IDS, mask_id=300, vocab_size=100), 'expected an id in [0, vocab_size=100)'),
     (lambda: bert_corrupt(IDS + 100, mask_id=3, vocab_size=100), 'expected ids in [0, vocab_size=100)'),
     (lambda: bert_corrupt(IDS, mask_id=3, vocab_size=100, valid=torch.ones(2, 8, dtype=torch.long)), 'expected a bool tensor'),
     (lambda: bert_corrupt(IDS, mask_id=3, vocab_size=100, valid=torch.ones(2, 9, dtype=torch.bool)), 'expected the shape of ids'),
-    (lambda: whole_word_mask(IDS.float(), 0.15), 'expected an integer (long) tensor'),
+    (lambda: whole_word_mask(IDS.float(), 0.15), 'expected an integer tensor'),
     (lambda: ngram_mask(IDS, [], 0.15), 'expected a list of non-empty tuples'),
     (lambda: span_mask(2, 8, valid=torch.ones(2, 8, dtype=torch.int)), 'expected a bool tensor'),
     (lambda: span_mask(2, 8, valid=torch.ones(2, 9, dtype=torch.bool)), 'expected (2, 8)'),
@@ -330,3 +330,40 @@ def test_bad_input_says_what_was_expected(call, message):
     with pytest.raises(ValueError, match=None) as e:
         call()
     assert message in str(e.value)
+
+
+def _copy_loop(tokens, mask, grid):
+    out = tokens.clone()
+    for b in range(len(tokens)):
+        vis = [j for j in range(tokens.shape[1]) if not mask[b, j]]
+        for i in range(tokens.shape[1]):
+            ti, fi = divmod(i, grid[1])
+            out[b, i] = tokens[b, min(vis, key=lambda j: ((j // grid[1] - ti) ** 2 + (j % grid[1] - fi) ** 2, j))]
+    return out
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 6), st.integers(1, 6), st.integers(0, 10_000))
+def test_copy_nearest_visible_on_a_grid_matches_a_loop(h, w, B, seed):
+    g = gen(seed)
+    tokens = torch.randint(0, 7, (B, h * w), generator=g)
+    mask = torch.rand(B, h * w, generator=g) < 0.7
+    mask[:, int(torch.randint(h * w, (1,), generator=g))] = False
+    assert torch.equal(copy_nearest_visible(tokens, mask, grid=(h, w)), _copy_loop(tokens, mask, (h, w)))
+
+
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 4), st.integers(0, 10_000), st.booleans())
+def test_copy_nearest_visible_along_a_sequence_matches_a_loop(L, B, seed, padded):
+    g = gen(seed)
+    values = torch.randn(B, L, 2, generator=g)
+    mask = torch.rand(B, L, generator=g) < 0.6
+    valid = torch.arange(L) < torch.randint(1, L + 1, (B, 1), generator=g) if padded else torch.ones(B, L, dtype=torch.bool)
+    mask[:, 0] = False                                     # position 0 is always real and visible
+    out = copy_nearest_visible(values, mask, valid=valid if padded else None)
+    for b in range(B):
+        vis = [j for j in range(L) if not mask[b, j] and valid[b, j]]
+        for i in range(L):
+            assert torch.equal(out[b, i], values[b, min(vis, key=lambda j: (abs(j - i), j))])

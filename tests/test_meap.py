@@ -1,10 +1,9 @@
-"""Behaviour of the MEAP method module (mpkit.methods.meap) on tiny models and synthetic id streams."""
+"""Behaviour of the MEAP method module (mpkit.methods.text.meap) on tiny models and synthetic id streams."""
 import math
 import pytest
 import torch
-from mpkit.methods.bert import SEP, MASK
-from mpkit.methods.meap import (meap_inputs, kv_episode, CausalLM, retrieval_by_depth,
-                                next_token_loss, sotu_stream)
+from mpkit.text import SEP, MASK
+from mpkit.methods.text.meap import meap_inputs, kv_episode, CausalLM, retrieval_by_depth, next_token_loss, sotu_stream
 
 KEYS, VALUES = torch.arange(100, 116), torch.arange(200, 210)
 

@@ -1,10 +1,8 @@
-"Tests of mpkit.methods.bert: batching, corrupted batches, the held-out test and the count baselines."
+"Tests of mpkit.methods.text.bert: batching, corrupted batches, the held-out test and the count baselines."
 import math
 import pytest
 import torch
-from mpkit.methods.bert import (PAD, CLS, SEP, MASK, SPECIAL_IDS, sentence_ids, pad_batch, mlm_batches,
-                                held_out_batches, masked_token_accuracy, MaskedAccuracy, token_counts,
-                                UnigramBaseline, BigramBaseline)
+from mpkit.text import PAD, CLS, SEP, MASK, SPECIAL_IDS, sentence_ids, pad_batch, mlm_batches, held_out_batches, masked_token_accuracy, MaskedAccuracy, token_counts, UnigramBaseline, BigramBaseline
 from mpkit.data import load_tokenizer, SPECIAL_TOKENS
 
 SEQS = [[CLS] + list(range(10, 10 + n)) + [SEP] for n in (3, 7, 1, 5, 9, 2)]

@@ -1,9 +1,11 @@
-"""mpkit.methods.hubert: HuBERT's span mask, cosine unit head, loss, model, units and baselines."""
+"""mpkit.methods.speech.hubert: HuBERT's span mask, cosine unit head, loss, model, units and baselines."""
 import pytest
 import torch
 from hypothesis import given, settings, strategies as st
-from mpkit.methods.hubert import (hubert_span_mask, CosineUnitHead, hubert_loss, HuBERT, fit_units, label_frames,
-                                  copy_nearest_visible, pad_sequences, layer_features, masked_unit_accuracy)
+from mpkit.methods.speech.hubert import CosineUnitHead, hubert_loss, HuBERT, layer_features, masked_unit_accuracy
+from mpkit.masking import hubert_span_mask, copy_nearest_visible
+from mpkit.targets import fit_units, label_frames
+from mpkit.models import pad_sequences
 
 
 def gen(seed=0): return torch.Generator().manual_seed(seed)

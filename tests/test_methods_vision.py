@@ -3,8 +3,9 @@ import math
 import pytest
 import torch
 from mpkit.models import MaskedAutoencoder
-from mpkit.methods.mae import mae_batches, pretrain_mae, reconstruction_errors
-from mpkit.methods.simmim import avg_dist
+from mpkit.train import mae_batches, pretrain_mae
+from mpkit.probes import reconstruction_errors
+from mpkit.methods.vision.simmim import avg_dist
 
 
 def _imgs(n=16, size=8, c=1, seed=0):

@@ -1,14 +1,17 @@
-"""Behaviour of the MFM method module (mpkit.methods.mfm) on tiny scenes and untrained networks."""
+"""Behaviour of the MFM method module (mpkit.methods.vision.mfm) on tiny scenes and untrained networks."""
 import pytest
 import torch
-from mpkit.methods.mfm import (FASHION_GROUPS, compose_scenes, shift_domain, SegNet, feature_mask, Rebuilder, pseudo_labels,
-                               class_mix, ema_update, mfm_loss, UDASegmenter, uda_batches, train_uda, confusion_iou, predict,
-                               segmentation_scores, paired_gap)
+from mpkit.data import FASHION_GROUPS, compose_scenes
+from mpkit.models import SegNet
+from mpkit.methods.vision.mfm import shift_domain, feature_mask, Rebuilder, pseudo_labels, class_mix, mfm_loss, UDASegmenter, uda_batches, train_uda
+from mpkit.probes import predict_classes
+from mpkit.train import ema_update
+from mpkit.probes import confusion_iou, segmentation_scores, paired_miou_gap
 
 
 def _items(n=12, seed=0):
     g = torch.Generator().manual_seed(seed)
-    return torch.rand(n, 28, 28, generator=g), FASHION_GROUPS[torch.randint(10, (n,), generator=g)]
+    return torch.rand(n, 28, 28, generator=g), torch.tensor(FASHION_GROUPS)[torch.randint(10, (n,), generator=g)]
 
 
 def _scenes(n=6, seed=0):
@@ -87,5 +90,5 @@ def test_scores():
     pred = y.clone(); pred[:, 1, 1] = 0                          # class 3 never found; background IoU 1/2
     s = segmentation_scores(pred, y)
     assert s['miou'] == pytest.approx((0.5 + 1 + 1 + 0) / 4) and s['n_images'] == 5
-    assert paired_gap(y, pred, y)['gap'] == pytest.approx(1 - s['miou'])
-    assert predict(SegNet(dim=8), _scenes(3)['images']).shape == (3, 32, 32)
+    assert paired_miou_gap(y, pred, y)['gap'] == pytest.approx(1 - s['miou'])
+    assert predict_classes(SegNet(dim=8), _scenes(3)['images']).shape == (3, 32, 32)

@@ -1,10 +1,9 @@
-"""mpkit.methods.openbeats: windows, tokenizers, model, copy-nearest-patch and masked-token accuracy."""
+"""mpkit.methods.speech.openbeats: windows, tokenizers, model, masked-patch accuracy."""
 import pytest
 import torch
 from hypothesis import given, settings, strategies as st
 from mpkit.masking import random_mask
-from mpkit.methods.openbeats import (spectrogram_windows, RandomProjectionTokenizer, PatchTokenModel, copy_nearest_patch,
-                                     masked_token_accuracy, FeatureTokenizer)
+from mpkit.methods.speech.openbeats import spectrogram_windows, RandomProjectionTokenizer, PatchTokenModel, FeatureTokenizer, masked_patch_accuracy
 
 
 def gen(seed=0): return torch.Generator().manual_seed(seed)
@@ -27,26 +26,6 @@ def test_random_projection_tokenizer_is_frozen_and_seeded():
     assert torch.equal(a(w), b(w)) and a(w).shape == (20, 8) and int(a(w).max()) < 10
 
 
-def _copy_loop(tokens, mask, grid):
-    out = tokens.clone()
-    for b in range(len(tokens)):
-        vis = [j for j in range(tokens.shape[1]) if not mask[b, j]]
-        for i in range(tokens.shape[1]):
-            ti, fi = divmod(i, grid[1])
-            out[b, i] = tokens[b, min(vis, key=lambda j: ((j // grid[1] - ti) ** 2 + (j % grid[1] - fi) ** 2, j))]
-    return out
-
-
-@settings(max_examples=30, deadline=None)
-@given(st.integers(1, 5), st.integers(1, 6), st.integers(1, 6), st.integers(0, 10_000))
-def test_copy_nearest_patch_matches_a_loop(h, w, B, seed):
-    g = gen(seed)
-    tokens = torch.randint(0, 7, (B, h * w), generator=g)
-    mask = torch.rand(B, h * w, generator=g) < 0.7
-    mask[:, int(torch.randint(h * w, (1,), generator=g))] = False
-    assert torch.equal(copy_nearest_patch(tokens, mask, (h, w)), _copy_loop(tokens, mask, (h, w)))
-
-
 def test_model_accuracy_and_feature_tokenizer():
     torch.manual_seed(0)
     model = PatchTokenModel(6, frames=16, n_mels=8, patch=4, dim=16, heads=2, pred_dim=16)
@@ -54,9 +33,9 @@ def test_model_accuracy_and_feature_tokenizer():
     tokens = RandomProjectionTokenizer(w, 6, patch=4, generator=gen(1))(w)
     out = model(w, *random_mask(10, 8, 0.75, generator=gen(2)), tokens=tokens)
     assert out.pred.shape == (10, 8, 6) and torch.isfinite(out.loss)
-    res = masked_token_accuracy(model, w, tokens, majority=0, generator=gen(4))
-    again = masked_token_accuracy(model, w, tokens, majority=0, generator=gen(4))
+    res = masked_patch_accuracy(model, w, tokens, majority=0, generator=gen(4))
+    again = masked_patch_accuracy(model, w, tokens, majority=0, generator=gen(4))
     assert res['model'] == again['model'] and res['n_windows'] == 10 and 0 <= res['copy'] <= 1
     tok = FeatureTokenizer(model, w, 3, generator=gen(5))
     assert tok(w).shape == (10, 8) and int(tok(w).max()) < 3
-    with pytest.raises(ValueError, match='same non-zero number'): masked_token_accuracy(model, w[:2], tokens, majority=0)
+    with pytest.raises(ValueError, match='same non-zero number'): masked_patch_accuracy(model, w[:2], tokens, majority=0)

@@ -1,10 +1,9 @@
-"""Behaviour of the PHG-MAE method module (mpkit.methods.phg_mae) on tiny scenes and untrained networks."""
+"""Behaviour of the PHG-MAE method module (mpkit.methods.vision.phg_mae) on tiny scenes and untrained networks."""
 import numpy as np
 import pytest
 import torch
-from mpkit.methods.phg_mae import (sobel_edges, make_modalities, modality_mask, stack_modalities, PHGMAE, phg_batches, train_phg,
-                                   single_proba, ensemble_proba, Distiller, distil, count_parameters)
-from mpkit.methods.mfm import SegNet
+from mpkit.methods.vision.phg_mae import sobel_edges, make_modalities, modality_mask, stack_modalities, PHGMAE, phg_batches, train_phg, single_proba, ensemble_proba, Distiller, distil, count_parameters
+from mpkit.methods.vision.mfm import SegNet
 
 
 def _scene(n=4, seed=0):

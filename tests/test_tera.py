@@ -1,7 +1,7 @@
 "TERA pieces: the alteration policy and the L1 on altered bins."
 import pytest
 import torch
-from mpkit.methods.tera import tera_alter, tera_l1, TERA
+from mpkit.methods.speech.tera import tera_alter, tera_l1, TERA
 
 def test_alteration_rates_match_tera_defaults():
     a = tera_alter(torch.randn(3000, 200, 40), generator=torch.Generator().manual_seed(0))

@@ -1,8 +1,8 @@
-"""mpkit.methods.w2v_bert: feature encoder, temperature schedule, model and code ids."""
+"""mpkit.methods.speech.w2v_bert: feature encoder, temperature schedule, model and code ids."""
 import pytest
 import torch
-from mpkit.methods.w2v_bert import ConvFeatureEncoder, gumbel_temperature, W2vBERT, JointLog, code_ids
-from mpkit.methods.hubert import hubert_span_mask
+from mpkit.methods.speech.w2v_bert import ConvFeatureEncoder, gumbel_temperature, W2vBERT, JointLog, code_ids
+from mpkit.masking import hubert_span_mask
 
 
 def gen(seed=0): return torch.Generator().manual_seed(seed)

@@ -1,0 +1,561 @@
+"""Every public callable of the kit refuses bad input with an error raised inside mpkit.
+
+`MODULES` maps a module to `{public name: [bad calls]}`. A bad call is a lambda that must raise a
+`ValueError` whose message says what was `expected`, or `(lambda, exception type)` for the two other
+errors of the kit: a missing file (`FileNotFoundError`) and an unknown registry key (`KeyError`).
+Either way the raising frame (the last one of the traceback) must lie in the mpkit package, not in
+torch, numpy or Python.
+
+`EXEMPT` names what takes no input that can be bad, with the reason.
+`test_every_public_name_is_covered` fails on a name of a module's `__all__` that is in neither:
+a new public function comes with its bad calls. To cover another module (masking, targets, models,
+train, probes, text, ...), add its `MODULES` and `EXEMPT` entries; both tests pick it up.
+"""
+
+import importlib, os, tempfile, types
+from pathlib import Path
+from unittest import mock
+import numpy as np
+import pytest
+import torch
+
+import mpkit
+from mpkit import audio, checks, config, data, explorers, losses, papers, results
+
+PACKAGE = Path(mpkit.__file__).resolve().parent
+
+
+def raising_frame(exc: BaseException) -> str:
+    "The file of the frame that raised `exc`: the last frame of its traceback."
+    tb = exc.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_filename
+
+
+def raised_in_mpkit(exc: BaseException) -> bool:
+    return Path(raising_frame(exc)).resolve().is_relative_to(PACKAGE)
+
+
+def with_env(fn, **env):
+    "A call of `fn()` with the environment variables `env` set."
+
+    def call():
+        with mock.patch.dict(os.environ, env):
+            return fn()
+
+    return call
+
+
+def with_file(text: str, fn, name: str = 'file.txt'):
+    "A call of `fn(path)` on a temporary file holding `text`."
+
+    def call():
+        with tempfile.TemporaryDirectory() as d:
+            p = Path(d) / name
+            p.write_text(text)
+            return fn(p)
+
+    return call
+
+
+MISSING = Path(tempfile.gettempdir()) / 'mpkit-no-such-file' / 'nothing.here'
+T = torch.zeros(2, 3, 4)
+MASK = torch.ones(2, 3, dtype=torch.bool)
+WAVE = torch.zeros(1600)
+NAN_WAVE = torch.tensor([0.0, float('nan')] * 800)
+IMG = explorers.Sample('image', np.zeros((8, 8)))
+TEXT = explorers.Sample('text', ['a', 'b', 'c'])
+ATTN = [torch.softmax(torch.rand(1, 2, 4, 4), -1)]
+FAKE_MAE = types.SimpleNamespace(reconstruct=lambda *a, **k: None)
+ROW = dict(
+    paper='bert',
+    metric='m',
+    budget='quick',
+    baseline_name='b',
+    value=1.0,
+    baseline=0.0,
+    higher_is_better=True,
+)
+PAPER = papers.PAPERS['bert']
+
+MODULES = {
+    'config': {
+        'as_settings': [lambda: config.as_settings('quick'), lambda: config.as_settings({'seed': 0})],
+        'settings_file': [
+            (with_env(config.settings_file, MPKIT_SETTINGS=str(MISSING)), FileNotFoundError)
+        ],
+        'get_settings': [
+            lambda: config.get_settings(MISSING),
+            lambda: config.get_settings(3),
+            with_file('[other]\nseed = 1\n', config.get_settings, 'settings.ini'),
+            with_env(config.get_settings, MPKIT_BUDGET='medium'),
+            with_env(config.get_settings, MPKIT_SEED='-1'),
+        ],
+        'budget': [lambda: config.budget(1, 2, settings={'budget': 'quick'})],
+        'is_quick': [lambda: config.is_quick('quick')],
+        'get_device': [lambda: config.get_device(settings=3)],
+        'setup': [
+            lambda: config.setup(seed=-1),
+            lambda: config.setup(seed=1.5),
+            lambda: config.setup(settings='x'),
+        ],
+    },
+    'checks': {
+        'check_ratio': [
+            lambda: checks.check_ratio('r', 1.5),
+            lambda: checks.check_ratio('r', float('nan')),
+            lambda: checks.check_ratio('r', 0, inclusive='right'),
+            lambda: checks.check_ratio('r', 0.5, inclusive='x'),
+        ],
+        'check_positive': [
+            lambda: checks.check_positive('n', 0),
+            lambda: checks.check_positive('n', 2.0, integer=True),
+            lambda: checks.check_positive('n', -1, allow_zero=True),
+        ],
+        'check_finite': [
+            lambda: checks.check_finite('x', torch.tensor([float('inf')])),
+            lambda: checks.check_finite('x', 'abc'),
+            lambda: checks.check_finite('x', float('nan')),
+        ],
+        'check_mask': [
+            lambda: checks.check_mask('m', MASK.long()),
+            lambda: checks.check_mask('m', MASK, shape=(2, 4)),
+            lambda: checks.check_mask('m', MASK, ndim=3),
+        ],
+        'check_ids': [
+            lambda: checks.check_ids('ids', torch.rand(2, 3)),
+            lambda: checks.check_ids('ids', torch.tensor([5]), vocab_size=5),
+            lambda: checks.check_ids('ids', [1, 2]),
+            lambda: checks.check_ids('ids', torch.tensor([1]), ndim=2),
+        ],
+        'check_images': [
+            lambda: checks.check_images('x', torch.rand(8, 8)),
+            lambda: checks.check_images('x', torch.rand(1, 3, 8, 8), channels=1),
+            lambda: checks.check_images('x', torch.zeros(1, 1, 8, 8, dtype=torch.uint8)),
+        ],
+        'check_choice': [
+            lambda: checks.check_choice('split', 'dev', ('train',)),
+            lambda: checks.check_choice('split', None, ('train',)),
+        ],
+        'check_nonempty': [
+            lambda: checks.check_nonempty('x', []),
+            lambda: checks.check_nonempty('x', torch.zeros(0, 3)),
+            lambda: checks.check_nonempty('x', 3),
+        ],
+    },
+    'data': {
+        'compose_scenes': [
+            lambda: data.compose_scenes(torch.rand(4, 8), torch.ones(4, dtype=torch.long), 2),
+            lambda: data.compose_scenes(torch.full((4, 8, 8), float('nan')), torch.ones(4, dtype=torch.long), 2),
+            lambda: data.compose_scenes(torch.rand(4, 8, 8), torch.ones(3, dtype=torch.long), 2),
+            lambda: data.compose_scenes(torch.rand(4, 8, 8), torch.ones(4, dtype=torch.long), 0),
+        ],
+        'data_dir': [(with_env(data.data_dir, MPKIT_DATA_PATH=str(MISSING)), FileNotFoundError)],
+        'sample_path': [
+            lambda: data.sample_path('/etc/hostname'),
+            lambda: data.sample_path('../pyproject.toml'),
+            lambda: data.sample_path(3),
+            (lambda: data.sample_path('text/nope.json'), FileNotFoundError),
+        ],
+        'manifest_entry': [
+            lambda: data.manifest_entry(None),
+            lambda: data.manifest_entry('text/nope.json'),
+        ],
+        'verify_sample': [
+            lambda: data.verify_sample(''),
+            (lambda: data.verify_sample('text/nope.json'), FileNotFoundError),
+        ],
+        'load_sotu': [lambda: data.load_sotu('dev'), lambda: data.load_sotu(era='new')],
+        'CharTokenizer': [
+            lambda: data.CharTokenizer([1, 2]),
+            lambda: data.CharTokenizer(['ab']).decode([99]),
+            lambda: data.CharTokenizer(['ab']).decode([1.5]),
+            lambda: data.CharTokenizer(['ab']).decode(torch.zeros(2)),
+            lambda: data.CharTokenizer(['ab']).encode(3),
+        ],
+        'moving_sprites': [
+            lambda: data.moving_sprites(0),
+            lambda: data.moving_sprites(2, size=64.5),
+            lambda: data.moving_sprites(2, frames=30),
+            lambda: data.moving_sprites(2, seed=-1),
+        ],
+        'sleep_eeg': [
+            lambda: data.sleep_eeg(0),
+            lambda: data.sleep_eeg(2, fs=100.5),
+            lambda: data.sleep_eeg(2, fs=10),
+            lambda: data.sleep_eeg(2, seed='x'),
+        ],
+        'primitive_shapes': [
+            lambda: data.primitive_shapes(-1),
+            lambda: data.primitive_shapes(2, points=0),
+        ],
+        'load_graph': [lambda: data.load_graph('cora')],
+        'load_molecules': [lambda: data.load_molecules(0), lambda: data.load_molecules(10**7)],
+        'load_table': [lambda: data.load_table('titanic')],
+        'simulate_league': [
+            lambda: data.simulate_league(teams=1),
+            lambda: data.simulate_league(players_per_team=13.5),
+            lambda: data.simulate_league(players_per_team=11),
+            lambda: data.simulate_league(seasons=0),
+        ],
+        'parse_bvh': [
+            lambda: data.parse_bvh(3),
+            lambda: data.parse_bvh('MOTION'),
+            lambda: data.parse_bvh('HIERARCHY ROOT a {'),
+            lambda: data.parse_bvh(
+                'HIERARCHY ROOT a { OFFSET 0 0 0 CHANNELS 1 Xposition } '
+                'MOTION Frames: 2 Frame Time: 0.1 1.0'
+            ),
+        ],
+        'bvh_positions': [lambda: data.bvh_positions({}), lambda: data.bvh_positions('x')],
+    },
+    'audio': {
+        'load_pocketsphinx': [lambda: audio.load_pocketsphinx('tidigits')],
+        'load_voices': [
+            lambda: audio.load_voices('dev'),
+            lambda: audio.load_voices(holdout='speakers'),
+        ],
+        'power_spectrogram': [
+            lambda: audio.power_spectrogram(NAN_WAVE),
+            lambda: audio.power_spectrogram(WAVE, hop=0),
+            lambda: audio.power_spectrogram(WAVE, n_fft=1),
+            lambda: audio.power_spectrogram(['a']),
+            lambda: audio.power_spectrogram(torch.zeros(0)),
+        ],
+        'hz_to_mel': [lambda: audio.hz_to_mel('440 Hz'), lambda: audio.hz_to_mel(float('nan'))],
+        'mel_to_hz': [lambda: audio.mel_to_hz([float('inf')]), lambda: audio.mel_to_hz(None)],
+        'mel_filterbank': [
+            lambda: audio.mel_filterbank(400.5, 40, 16000),
+            lambda: audio.mel_filterbank(400, 0, 16000),
+            lambda: audio.mel_filterbank(400, 40, 16000, fmax=9000),
+            lambda: audio.mel_filterbank(400, 40, 16000, fmin='x'),
+        ],
+        'log_mel': [
+            lambda: audio.log_mel(WAVE, 0),
+            lambda: audio.log_mel(WAVE, 16000, eps=0),
+            lambda: audio.log_mel(NAN_WAVE, 16000),
+        ],
+        'dct_ortho': [
+            lambda: audio.dct_ortho(0, 1),
+            lambda: audio.dct_ortho(4, 5),
+            lambda: audio.dct_ortho(4, 1.5),
+        ],
+        'delta_features': [
+            lambda: audio.delta_features(torch.zeros(10)),
+            lambda: audio.delta_features(np.zeros((4, 3))),
+            lambda: audio.delta_features(torch.zeros(0, 3)),
+            lambda: audio.delta_features(torch.zeros(4, 3), width=4),
+            lambda: audio.delta_features(torch.zeros(4, 3), width=5.0),
+        ],
+        'mfcc': [
+            lambda: audio.mfcc(WAVE, 16000, n_mfcc=0),
+            lambda: audio.mfcc(WAVE, 16000, n_mfcc=50),
+            lambda: audio.mfcc(WAVE, 16000, n_mels='40'),
+        ],
+        'yin_cmnd': [
+            lambda: audio.yin_cmnd(np.zeros((2, 8)), 3),
+            lambda: audio.yin_cmnd(torch.zeros(2, 8), 8),
+            lambda: audio.yin_cmnd(torch.zeros(2, 8), 0),
+            lambda: audio.yin_cmnd(torch.zeros(2, 0), 1),
+        ],
+        'pitch_energy': [
+            lambda: audio.pitch_energy(WAVE, 16000, hop=0),
+            lambda: audio.pitch_energy(WAVE, 16000, fmin=float('nan')),
+            lambda: audio.pitch_energy(WAVE, 16000, fmin=20),
+            lambda: audio.pitch_energy(WAVE, 16000, threshold=0),
+            lambda: audio.pitch_energy(NAN_WAVE, 16000),
+        ],
+        'check_rate': [
+            lambda: audio.check_rate(dict(sr=16000), 8000),
+            lambda: audio.check_rate('x', 16000),
+            lambda: audio.check_rate({}, 16000),
+            lambda: audio.check_rate(dict(sr=16000), 0),
+        ],
+    },
+    'losses': {
+        'masked_mse': [
+            lambda: losses.masked_mse(T, T, MASK.long()),
+            lambda: losses.masked_mse(T, T, MASK[:, :2]),
+            lambda: losses.masked_mse(T, T[..., :2], MASK),
+            lambda: losses.masked_mse(T, T, ~MASK),
+        ],
+        'masked_l1': [
+            lambda: losses.masked_l1(T.long(), T, MASK),
+            lambda: losses.masked_l1(torch.zeros(0, 3), torch.zeros(0, 3), MASK[:0]),
+        ],
+        'masked_cross_entropy': [
+            lambda: losses.masked_cross_entropy(T, torch.full((2, 3), 4), MASK),
+            lambda: losses.masked_cross_entropy(T, torch.zeros(2, 3), MASK),
+            lambda: losses.masked_cross_entropy(T, torch.zeros(2, 2, dtype=torch.long), MASK),
+            lambda: losses.masked_cross_entropy(T[0], torch.zeros(3, dtype=torch.long), MASK[0]),
+        ],
+        'info_nce': [
+            lambda: losses.info_nce(T, T, MASK, temperature=0),
+            lambda: losses.info_nce(T, T, MASK, num_negatives=0),
+            lambda: losses.info_nce(T, T, torch.eye(3, dtype=torch.bool)[:2]),
+            lambda: losses.info_nce(T, T, ~MASK),
+        ],
+        'codebook_diversity': [
+            lambda: losses.codebook_diversity(torch.tensor([1, 0])),
+            lambda: losses.codebook_diversity(torch.zeros(0)),
+        ],
+        'swapped_prediction': [
+            lambda: losses.swapped_prediction(T[0], T[0], temperature=-1),
+            lambda: losses.swapped_prediction(T[0][:0], T[0][:0]),
+            lambda: losses.swapped_prediction(T, T),
+            lambda: losses.swapped_prediction(T[0], T[0, :2]),
+        ],
+    },
+    'explorers': {
+        'Sample': [
+            lambda: explorers.Sample('sound', np.zeros(3)),
+            lambda: explorers.Sample('image', np.zeros(28)),
+            lambda: explorers.Sample('image', np.full((4, 4), np.nan)),
+            lambda: explorers.Sample('text', 'a string'),
+            lambda: explorers.Sample('text', 3),
+        ],
+        'mask_sample': [
+            lambda: explorers.mask_sample(IMG, 'time'),
+            lambda: explorers.mask_sample(IMG, 'random', ratio=1.5),
+            lambda: explorers.mask_sample(IMG, 'random', size=0),
+            lambda: explorers.mask_sample(IMG, 'random', seed=-1),
+            lambda: explorers.mask_sample(np.zeros((8, 8)), 'random'),
+        ],
+        'draw_masked': [
+            lambda: explorers.draw_masked('x', explorers.mask_sample(IMG, 'random')),
+            lambda: explorers.draw_masked(TEXT, explorers.mask_sample(IMG, 'random')),
+            lambda: explorers.draw_masked(IMG, None),
+        ],
+        'MaskExplorer': [
+            lambda: explorers.MaskExplorer([np.zeros((8, 8))]),
+            lambda: explorers.MaskExplorer([]),
+            lambda: explorers.MaskExplorer(IMG, ratio=2.0),
+            lambda: explorers.MaskExplorer(IMG, size=0),
+        ],
+        'attention_maps': [
+            lambda: explorers.attention_maps(torch.rand(1, 2, 4, 5)),
+            lambda: explorers.attention_maps([]),
+            lambda: explorers.attention_maps(ATTN, batch=1),
+            lambda: explorers.attention_maps(ATTN, batch='0'),
+            lambda: explorers.attention_maps([torch.full((1, 1, 2, 2), float('nan'))]),
+        ],
+        'AttentionExplorer': [
+            lambda: explorers.AttentionExplorer([torch.rand(2, 3, 4)]),
+            lambda: explorers.AttentionExplorer(ATTN, tokens=['a']),
+            lambda: explorers.AttentionExplorer(ATTN, image=np.zeros((4, 4)), grid=2),
+            lambda: explorers.AttentionExplorer(ATTN, prefix=-1),
+            lambda: explorers.AttentionExplorer(ATTN, tokens=list('abcd'), image=np.zeros((4, 4))),
+        ],
+        'cluster_units': [
+            lambda: explorers.cluster_units(np.zeros(10), 2),
+            lambda: explorers.cluster_units(np.zeros((4, 2)), 2, method='dbscan'),
+            lambda: explorers.cluster_units(np.full((4, 2), np.nan), 2),
+            lambda: explorers.cluster_units(np.zeros((4, 2)), 0),
+            lambda: explorers.cluster_units(np.zeros((4, 2)), 5, method='sinkhorn'),
+            lambda: explorers.cluster_units(np.zeros((0, 2)), 1),
+        ],
+        'cluster_scores': [
+            lambda: explorers.cluster_scores([0, 1], [0, 1, 2]),
+            lambda: explorers.cluster_scores([], []),
+        ],
+        'ClusterExplorer': [
+            lambda: explorers.ClusterExplorer(np.zeros(10)),
+            lambda: explorers.ClusterExplorer(np.zeros((1, 2))),
+            lambda: explorers.ClusterExplorer(np.zeros((8, 2)), method='dbscan'),
+            lambda: explorers.ClusterExplorer(np.zeros((8, 2)), labels=[0, 1]),
+            lambda: explorers.ClusterExplorer(np.zeros((8, 2)), points=np.zeros((4, 3))),
+            lambda: explorers.ClusterExplorer(
+                np.zeros((8, 2)), images=np.zeros((1, 8, 8)), patch=3
+            ),
+        ],
+        'ReconstructionExplorer': [
+            lambda: explorers.ReconstructionExplorer(object(), torch.zeros(1, 1, 8, 8)),
+            lambda: explorers.ReconstructionExplorer(FAKE_MAE, torch.zeros(8)),
+            lambda: explorers.ReconstructionExplorer(
+                FAKE_MAE, torch.full((1, 1, 8, 8), float('nan'))
+            ),
+            lambda: explorers.ReconstructionExplorer(FAKE_MAE, torch.zeros(1, 1, 8, 8), ratio=1.5),
+            lambda: explorers.ReconstructionExplorer(FAKE_MAE, ['a']),
+        ],
+    },
+    'results': {
+        'results_dir': [lambda: results.results_dir(settings='auto')],
+        'load_results': [
+            lambda: results.load_results(3),
+            lambda: results.load_results(MISSING.parent.parent),
+            with_file('{"a": 1}', results.load_results, 'results.json'),
+            with_file('[{"paper": "bert"}]', results.load_results, 'results.json'),
+            with_file('not json', results.load_results, 'results.json'),
+        ],
+        'beats': [lambda: results.beats({}), lambda: results.beats(None)],
+        'record': [
+            lambda: results.record(
+                paper='bert', metric='m', value=float('nan'), baseline=0, higher_is_better=True
+            ),
+            lambda: results.record(
+                paper='bert', metric='m', value='high', baseline=0, higher_is_better=True
+            ),
+            lambda: results.record(
+                paper='bert', metric='m', value=1, baseline=float('inf'), higher_is_better=True
+            ),
+            lambda: results.record(
+                paper='bert', metric='', value=1, baseline=0, higher_is_better=True
+            ),
+            lambda: results.record(
+                paper='bert',
+                metric='m',
+                value=1,
+                baseline=0,
+                higher_is_better=True,
+                budget='medium',
+            ),
+            (
+                lambda: results.record(
+                    paper='nope', metric='m', value=1, baseline=0, higher_is_better=True
+                ),
+                KeyError,
+            ),
+        ],
+        'check_results': [lambda: results.check_results([{}]), lambda: results.check_results(ROW)],
+        'results_table': [
+            lambda: results.results_table([3]),
+            lambda: results.results_table([dict(paper='bert')]),
+        ],
+        'update_readme': [
+            (lambda: results.update_readme(MISSING, '<a>', '<b>', ''), FileNotFoundError),
+            with_file('no markers', lambda p: results.update_readme(p, '<a>', '<b>', '')),
+            with_file('<b> <a>', lambda p: results.update_readme(p, '<a>', '<b>', '')),
+            with_file('<a> <b>', lambda p: results.update_readme(p, '', '<b>', '')),
+            with_file('<a> <b>', lambda p: results.update_readme(p, '<a>', '<b>', None)),
+        ],
+    },
+    'papers': {
+        'Paper': [lambda: papers.Paper('x', 'X', 2020, 'text', 'mask', 'x.ipynb', status='done')],
+        'get_paper': [(lambda: papers.get_paper('nope'), KeyError)],
+        'resolve': [
+            lambda: papers.resolve(''),
+            lambda: papers.resolve('masking..random_mask'),
+            lambda: papers.resolve(3),
+        ],
+        'check_paper': [
+            lambda: papers.check_paper('bert'),
+            lambda: papers.check_paper(PAPER, MISSING),
+        ],
+        'papers_table': [lambda: papers.papers_table('html')],
+    },
+}
+
+EXEMPT = {
+    'config': {
+        'DEFAULTS': 'a constant',
+        'repo_root': 'takes no input',
+        'Settings': 'a frozen dataclass of values that get_settings has already checked',
+    },
+    'checks': {},
+    'data': {
+        **{
+            name: 'a constant'
+            for name in (
+                'SPLITS',
+                'ERAS',
+                'SPECIAL_TOKENS',
+                'DIRECTIONS',
+                'SPEEDS',
+                'SLEEP_STAGES',
+                'SLEEP_TRANSITIONS',
+                'SHAPES',
+                'PARTS',
+                'GRAPHS',
+                'PENGUIN_NUMERIC',
+                'TABLES',
+                'POSITIONS',
+                'SKILLS',
+                'STATS',
+                'FASHION_GROUPS',
+                'SEG_CLASSES',
+            )
+        },
+        **{
+            name: 'takes no input; a missing or changed sample file is refused by verify_sample'
+            for name in (
+                'load_tokenizer',
+                'load_python_functions',
+                'load_digits',
+                'load_fashion_mnist',
+                'load_photo_crops',
+                'load_cat_frames',
+                'load_eeg',
+                'load_motorcycle',
+                'load_bunny',
+                'load_penguins',
+                'load_lineups',
+                'load_mocap',
+                'load_every_sample',
+            )
+        },
+    },
+    'audio': {
+        **{
+            name: 'a constant'
+            for name in ('PS_CORPORA', 'VOICE_SPLITS', 'HOLDOUTS', 'AUDIO_LOADERS')
+        },
+        'load_librivox': 'takes no input; load_pocketsphinx with its one corpus',
+        'load_nonspeech': 'takes no input; a changed sample file is refused by verify_sample',
+    },
+    'losses': {'InfoNCEResult': 'a NamedTuple container of the outputs of info_nce'},
+    'explorers': {
+        **{
+            name: 'a constant'
+            for name in ('MODALITIES', 'MASKERS', 'DEFAULT_SIZES', 'CLUSTER_METHODS')
+        },
+        'MaskedSample': 'a NamedTuple container of the outputs of mask_sample',
+    },
+    'results': {},
+    'papers': {'PAPERS': 'a constant: the registry'},
+}
+
+ROWS = [
+    pytest.param(mod, name, i, call, id=f'{mod}.{name}[{i}]')
+    for mod, table in MODULES.items()
+    for name, calls in table.items()
+    for i, call in enumerate(calls)
+]
+
+
+@pytest.mark.parametrize('mod,name,i,call', ROWS)
+def test_bad_call_is_refused_inside_mpkit(mod, name, i, call, tmp_results):
+    fn, kind = call if isinstance(call, tuple) else (call, ValueError)
+    with pytest.raises(kind) as info:
+        fn()
+    err, where = info.value, raising_frame(info.value)
+    assert raised_in_mpkit(err), f'{mod}.{name}: {type(err).__name__} raised in {where}: {err}'
+    if kind is ValueError:
+        assert 'expected' in str(err), f'{mod}.{name}: the message says nothing expected: {err}'
+
+
+@pytest.mark.parametrize('mod', sorted(MODULES))
+def test_every_public_name_is_covered(mod):
+    public = set(importlib.import_module(f'mpkit.{mod}').__all__)
+    rows, exempt = set(MODULES[mod]), set(EXEMPT.get(mod, {}))
+    assert not rows & exempt, f'mpkit.{mod}: both in the table and exempt: {sorted(rows & exempt)}'
+    assert (
+        not (rows | exempt) - public
+    ), f'mpkit.{mod}: not public (renamed?): {sorted((rows | exempt) - public)}'
+    missing = public - rows - exempt
+    assert (
+        not missing
+    ), f'mpkit.{mod}: public names with no bad call and no exemption: {sorted(missing)}'
+    assert all(
+        MODULES[mod][n] for n in rows
+    ), f'mpkit.{mod}: a name with an empty list of bad calls'
+
+
+def test_raising_frame_sees_through_to_torch():
+    "The helper itself: an error raised in torch's Python code is located there, not in the caller."
+    with pytest.raises((ValueError, RuntimeError)) as info:
+        torch.nn.functional.cross_entropy(torch.zeros(2, 3), torch.zeros(3, dtype=torch.long))
+    assert not raised_in_mpkit(info.value) and 'torch' in raising_frame(info.value)
+    with pytest.raises(ValueError) as info:
+        checks.check_ratio('r', 2)
+    assert raised_in_mpkit(info.value) and raising_frame(info.value).endswith('checks.py')
