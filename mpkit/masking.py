@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import NamedTuple, Sequence
 import torch
 import torch.nn.functional as F
-from .checks import check_ids, check_mask, check_nonempty, check_positive, check_ratio
+from .checks import check_choice, check_ids, check_mask, check_nonempty, check_positive, check_ratio
 
 # %% auto #0
 __all__ = ['show_masks', 'MaskInfo', 'random_mask', 'gather_visible', 'restore_order', 'copy_nearest_visible', 'bernoulli_mask',
@@ -31,6 +31,12 @@ def _device(generator, device):
 def show_masks(masks, titles=None, *, ncols=4, size=2.0):
     """Draw bool masks, dark = hidden. `masks` (N, H, W): one panel each; (N, L): one picture, a row per sequence."""
     import matplotlib.pyplot as plt
+    check_mask('masks', masks)
+    check_nonempty('masks', masks)
+    if masks.dim() not in (2, 3):
+        raise ValueError(f"masks has shape {tuple(masks.shape)}; expected (N, H, W) or (N, L)")
+    if titles is not None and len(titles) != masks.shape[0]:
+        raise ValueError(f"{len(titles)} titles for {masks.shape[0]} masks; expected one title per mask")
     if masks.dim() == 2:
         fig, ax = plt.subplots(figsize=(min(12, 0.08 * masks.shape[1] + 1), 0.25 * masks.shape[0] + 0.8))
         ax.imshow(masks.float().cpu(), cmap='Greys', vmin=0, vmax=1, aspect='auto', interpolation='nearest')
@@ -69,6 +75,9 @@ def random_mask(B: int, L: int, ratio: float = 0.75,  # MAE's default ratio
 
 def gather_visible(x: torch.Tensor, ids_keep: torch.Tensor) -> torch.Tensor:
     "The visible tokens: `x` (B, L, *D) -> (B, K, *D), `ids_keep` (B, K) long."
+    # dtype and shapes only: a range check would sync the GPU in every forward
+    if ids_keep.dtype != torch.long:
+        raise ValueError(f"ids_keep has dtype {ids_keep.dtype}; expected a (B, K) long tensor of positions")
     if x.dim() < 2 or ids_keep.dim() != 2 or x.shape[0] != ids_keep.shape[0]:
         raise ValueError(f"x has shape {tuple(x.shape)} and ids_keep {tuple(ids_keep.shape)}; expected (B, L, ...) and (B, K)")
     idx = ids_keep.view(*ids_keep.shape, *([1] * (x.dim() - 2))).expand(-1, -1, *x.shape[2:])
@@ -77,6 +86,9 @@ def gather_visible(x: torch.Tensor, ids_keep: torch.Tensor) -> torch.Tensor:
 def restore_order(x: torch.Tensor, ids_restore: torch.Tensor, *, mask_token: torch.Tensor | None = None) -> torch.Tensor:
     """Undo the shuffle: `x` (B, L, D) in shuffled order (visible first) -> original order.
     If `x` has only the K visible tokens, `mask_token` (D,) fills the L - K hidden slots first."""
+    if ids_restore.dim() != 2 or x.dim() < 2:
+        raise ValueError(f"x has shape {tuple(x.shape)} and ids_restore {tuple(ids_restore.shape)}; "
+                         "expected (B, L, ...) and (B, L)")
     B, L = ids_restore.shape
     if x.shape[1] < L:
         if mask_token is None:
@@ -477,6 +489,7 @@ def time_mask(B: int, T: int, *, width: int = 7, ratio: float | None = 0.15,  # 
     check_positive('B', B, integer=True)
     check_positive('T', T, integer=True)
     check_positive('width', width, integer=True)
+    if num_masks is not None: check_positive('num_masks', num_masks, integer=True, allow_zero=True)
     if num_masks is None:
         if ratio is None: raise ValueError("time_mask needs ratio or num_masks; expected one of them to be set")
         num_masks = _count(float(check_ratio('ratio', ratio)) * T / width, 1) if width else 0
@@ -487,13 +500,14 @@ def freq_mask(B: int, F: int, *, width: int | None = None, num_masks: int = 1,  
     "Bands of frequency bins: (B, F) bool, `num_masks` bands of width uniform in [0, width] (default `round(0.2 * F)`)."
     check_positive('B', B, integer=True)
     check_positive('F', F, integer=True)
-    width = _count(0.2, F) if width is None else width
+    check_positive('num_masks', num_masks, integer=True, allow_zero=True)
+    width = _count(0.2, F) if width is None else check_positive('width', width, integer=True, allow_zero=True)
     return _interval_mask(B, F, width, num_masks, random_width, generator, _device(generator, device))
 
 def time_freq_mask(tmask: torch.Tensor, fmask: torch.Tensor) -> torch.Tensor:
     "Combine (B, T) and (B, F) bool masks into (B, T, F) bool: a bin is hidden if its frame or its band is."
     check_mask('tmask', tmask, ndim=2)
-    check_mask('fmask', fmask, ndim=2)
+    check_mask('fmask', fmask, shape=(tmask.shape[0], None))
     return tmask[:, :, None] | fmask[:, None, :]
 
 # %% ../nbs/02_masking.ipynb #801bdf8a
@@ -501,11 +515,11 @@ def hubert_span_mask(B: int, L: int, *, p: float = 0.08, span: int = 10,  # HuBE
                      valid: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
     """Every frame starts a hidden span of `span` frames with probability `p`; the union of the spans is hidden.
     valid: (B, L) bool (True = real frame) or None. Returns mask (B, L) bool, True = hidden."""
-    if B < 1 or L < 1: raise ValueError(f"B={B}, L={L}; expected at least one row and one frame")
-    if not 0 <= p <= 1: raise ValueError(f"p={p}; expected a start probability in [0, 1]")
-    if span < 1: raise ValueError(f"span={span}; expected a span length >= 1 frame")
-    if valid is not None and (valid.dtype != torch.bool or tuple(valid.shape) != (B, L)):
-        raise ValueError(f"valid is {valid.dtype} {tuple(valid.shape)}; expected a ({B}, {L}) bool tensor")
+    check_positive('B', B, integer=True)
+    check_positive('L', L, integer=True)
+    check_ratio('p', p)
+    check_positive('span', span, integer=True)
+    if valid is not None: check_mask('valid', valid, shape=(B, L))
     n = torch.full((B, 1), L) if valid is None else valid.sum(1, keepdim=True).cpu()
     if bool((n < 1).any()): raise ValueError("a row of `valid` has no real frame; expected at least one per row")
     pos, last = torch.arange(L), (n - span).clamp(min=0)       # a span starts where it still fits
@@ -521,8 +535,7 @@ _SCHEDULES = ('cosine', 'linear', 'constant')
 def mask_schedule(progress, *, kind: str = 'cosine', start: float = 1.0, end: float = 0.0):
     """Mask ratio at `progress` in [0, 1] (float or tensor): `end + (start - end) * gamma(progress)` with
     gamma = cos(pi/2 r) ('cosine', MaskGIT), 1 - r ('linear', Mask-Predict) or 1 ('constant')."""
-    if kind not in _SCHEDULES:
-        raise ValueError(f"kind = {kind!r} is not allowed; expected one of {', '.join(_SCHEDULES)}")
+    check_choice('kind', kind, _SCHEDULES)
     check_ratio('start', start)
     check_ratio('end', end)
     r = torch.as_tensor(progress, dtype=torch.float64)

@@ -12,6 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from einops import rearrange
+from .checks import check_finite, check_positive, check_ratio
 from .masking import MaskInfo, random_mask, gather_visible, restore_order
 
 # %% auto #0
@@ -44,7 +45,7 @@ def _allowed(pad_mask, causal, Lq, Lk, device):
     allowed = None
     if pad_mask is not None:
         if pad_mask.dtype != torch.bool or pad_mask.ndim != 2 or pad_mask.shape[1] != Lk:
-            raise ValueError(f"pad_mask must be a (B, {Lk}) bool tensor (True = padding); got {tuple(pad_mask.shape)} {pad_mask.dtype}")
+            raise ValueError(f"pad_mask is {tuple(pad_mask.shape)} {pad_mask.dtype}; expected a (B, {Lk}) bool tensor (True = padding)")
         allowed = ~pad_mask[:, None, None, :]
     if causal:
         tri = torch.ones(Lq, Lk, dtype=torch.bool, device=device).tril()
@@ -54,6 +55,9 @@ def _allowed(pad_mask, causal, Lq, Lk, device):
 def attend(q, k, v, *, allowed=None, dropout=0.0, return_attention=False):
     """Multi-head attention core. `q: (B, H, Lq, d)`, `k, v: (B, H, Lk, d)`, `allowed`: bool, broadcastable to (B, H, Lq, Lk).
     Returns `(out (B, H, Lq, d), weights (B, H, Lq, Lk) or None)`."""
+    if q.ndim != 4 or k.shape != v.shape or k.ndim != 4 or q.shape[:2] != k.shape[:2] or q.shape[-1] != k.shape[-1]:
+        raise ValueError(f"q {tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)}; "
+                         "expected (B, H, Lq, d) queries and (B, H, Lk, d) keys and values")
     if not return_attention:
         return F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, dropout_p=dropout), None
     scores = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
@@ -62,15 +66,22 @@ def attend(q, k, v, *, allowed=None, dropout=0.0, return_attention=False):
     return F.dropout(weights, dropout) @ v, weights
 
 # %% ../nbs/05_models.ipynb #906d143e
+def _check_heads(dim, heads, dropout):
+    check_positive('dim', dim, integer=True)
+    check_positive('heads', heads, integer=True)
+    check_ratio('dropout', dropout, inclusive='left')
+    if dim % heads: raise ValueError(f"dim={dim} must be divisible by heads={heads}; expected a multiple of {heads}")
+
 class SelfAttention(nn.Module):
     "Multi-head self-attention with one fused qkv projection. `x: (B, L, D)` -> `(B, L, D)`, weights or None."
     def __init__(self, dim, heads, *, dropout=0.0):
         super().__init__()
-        if dim % heads: raise ValueError(f"dim={dim} must be divisible by heads={heads}")
+        _check_heads(dim, heads, dropout)
         self.heads, self.dropout = heads, dropout
         self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
 
     def forward(self, x, *, pad_mask=None, causal=False, return_attention=False):
+        if x.ndim != 3: raise ValueError(f"x has shape {tuple(x.shape)}; expected (B, L, D)")
         B, L, D = x.shape
         q, k, v = self.qkv(x).view(B, L, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)
         out, w = attend(q, k, v, allowed=_allowed(pad_mask, causal, L, L, x.device),
@@ -81,7 +92,8 @@ class CrossAttention(nn.Module):
     "Multi-head cross-attention: queries from `x: (B, Lq, D)`, keys and values from `context: (B, Lk, Dc)`."
     def __init__(self, dim, heads, *, context_dim=None, dropout=0.0):
         super().__init__()
-        if dim % heads: raise ValueError(f"dim={dim} must be divisible by heads={heads}")
+        _check_heads(dim, heads, dropout)
+        if context_dim is not None: check_positive('context_dim', context_dim, integer=True)
         self.heads, self.dropout = heads, dropout
         self.q, self.kv, self.proj = nn.Linear(dim, dim), nn.Linear(context_dim or dim, 2 * dim), nn.Linear(dim, dim)
 
@@ -99,6 +111,10 @@ def _drop(p): return nn.Dropout(p) if p > 0 else nn.Identity()
 class MLP(nn.Sequential):
     "Linear -> GELU -> Linear, the transformer feed-forward block. `(..., D)` -> `(..., out_dim or D)`."
     def __init__(self, dim, hidden, *, out_dim=None, dropout=0.0):
+        check_positive('dim', dim, integer=True)
+        check_positive('hidden', hidden, integer=True)
+        if out_dim is not None: check_positive('out_dim', out_dim, integer=True)
+        check_ratio('dropout', dropout, inclusive='left')
         super().__init__(nn.Linear(dim, hidden), nn.GELU(), _drop(dropout), nn.Linear(hidden, out_dim or dim), _drop(dropout))
 
 class Block(nn.Module):
@@ -121,13 +137,15 @@ class TransformerEncoder(nn.Module):
     or `((B, L, D), [ (B, H, L, L) per layer ])` when `return_attention=True`."""
     def __init__(self, dim, depth, heads, *, mlp_ratio=4, causal=False, dropout=0.0):  # mlp_ratio 4: Vaswani et al. 2017, ViT
         super().__init__()
+        check_positive('dim', dim, integer=True)
+        check_positive('depth', depth, integer=True)
         self.dim, self.causal = dim, causal
         self.blocks = nn.ModuleList([Block(dim, heads, mlp_ratio=mlp_ratio, dropout=dropout) for _ in range(depth)])
         self.norm = nn.LayerNorm(dim)
 
     def forward(self, x, *, pad_mask=None, return_attention=False):
         if x.ndim != 3 or x.shape[-1] != self.dim:
-            raise ValueError(f"TransformerEncoder expects x of shape (B, L, {self.dim}); got {tuple(x.shape)}")
+            raise ValueError(f"TransformerEncoder: expected x of shape (B, L, {self.dim}); got {tuple(x.shape)}")
         attns = []
         for blk in self.blocks:
             x, w = blk(x, pad_mask=pad_mask, causal=self.causal, return_attention=return_attention)
@@ -141,26 +159,31 @@ class FrameEmbed(nn.Module):
     (T' = T); otherwise a 1-D convolution over time, T' = (T - kernel) // stride + 1."""
     def __init__(self, n_features, dim, *, kernel=1, stride=1):
         super().__init__()
+        check_positive('n_features', n_features, integer=True)
+        check_positive('dim', dim, integer=True)
+        check_positive('kernel', kernel, integer=True)
+        check_positive('stride', stride, integer=True)
         self.n_features, self.kernel, self.stride = n_features, kernel, stride
         self.proj = nn.Linear(n_features, dim) if kernel == stride == 1 else nn.Conv1d(n_features, dim, kernel, stride)
 
     def forward(self, x):
         if x.ndim != 3 or x.shape[-1] != self.n_features:
-            raise ValueError(f"FrameEmbed expects frames of shape (B, T, {self.n_features}); got {tuple(x.shape)}")
+            raise ValueError(f"FrameEmbed: expected frames of shape (B, T, {self.n_features}); got {tuple(x.shape)}")
         if x.shape[1] < self.kernel:
-            raise ValueError(f"FrameEmbed needs at least kernel={self.kernel} frames; got T={x.shape[1]}")
+            raise ValueError(f"FrameEmbed: expected at least kernel={self.kernel} frames; got T={x.shape[1]}")
         if isinstance(self.proj, nn.Linear): return self.proj(x)
         return self.proj(x.transpose(1, 2)).transpose(1, 2)
 
 # %% ../nbs/05_models.ipynb #020f27c4
 def _check_patch(h, w, patch, what='image'):
+    check_positive('patch', patch, integer=True)
     if h % patch or w % patch:
         raise ValueError(f"patch size {patch} does not divide the {what} size {h}x{w}; "
                          f"expected height and width that are multiples of {patch}")
 
 def patchify(imgs, patch):
     "`imgs: (B, C, H, W)` -> `(B, L, p*p*C)` with L = (H/p)*(W/p), patches row-major, pixels `(p q c)` inside (MAE order)."
-    if imgs.ndim != 4: raise ValueError(f"patchify expects images of shape (B, C, H, W); got {tuple(imgs.shape)}")
+    if imgs.ndim != 4: raise ValueError(f"patchify: expected images of shape (B, C, H, W); got {tuple(imgs.shape)}")
     _check_patch(*imgs.shape[-2:], patch)
     return rearrange(imgs, 'b c (h p) (w q) -> b (h w) (p q c)', p=patch, q=patch)
 
@@ -169,7 +192,7 @@ def unpatchify(x, patch, h, w, c):
     _check_patch(h, w, patch)
     L = (h // patch) * (w // patch)
     if x.ndim != 3 or x.shape[1:] != (L, patch * patch * c):
-        raise ValueError(f"unpatchify expects (B, {L}, {patch*patch*c}) for {c}x{h}x{w} images and patch {patch}; got {tuple(x.shape)}")
+        raise ValueError(f"unpatchify: expected (B, {L}, {patch*patch*c}) for {c}x{h}x{w} images and patch {patch}; got {tuple(x.shape)}")
     return rearrange(x, 'b (h w) (p q c) -> b c (h p) (w q)', h=h // patch, p=patch, q=patch)
 
 # %% ../nbs/05_models.ipynb #61f87114
@@ -182,8 +205,10 @@ def _sincos_1d(dim, pos):
 def sincos_pos_embed(dim, *grid_sizes):
     "Fixed sin-cos position embedding for a 1-, 2- or 3-D grid: `(prod(grid_sizes), dim)` float32, row-major (last axis fastest)."
     n = len(grid_sizes)
+    check_positive('dim', dim, integer=True)
+    for s in grid_sizes: check_positive('grid_sizes', s, integer=True)
     if not 1 <= n <= 3 or dim % (2 * n):
-        raise ValueError(f"sincos_pos_embed needs 1 to 3 grid sizes and dim divisible by 2*len(grid_sizes); got dim={dim}, grid={grid_sizes}")
+        raise ValueError(f"sincos_pos_embed got dim={dim}, grid={grid_sizes}; expected 1 to 3 grid sizes and dim divisible by 2*len(grid_sizes)")
     axes = torch.meshgrid(*[torch.arange(s) for s in grid_sizes], indexing='ij')
     return torch.cat([_sincos_1d(dim // n, a.reshape(-1)) for a in axes], dim=1).float()
 
@@ -193,6 +218,9 @@ class PatchEmbed(nn.Module):
     def __init__(self, img_size, patch, in_chans, dim):
         super().__init__()
         self.img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
+        for s in self.img_size: check_positive('img_size', s, integer=True)
+        check_positive('in_chans', in_chans, integer=True)
+        check_positive('dim', dim, integer=True)
         _check_patch(*self.img_size, patch)
         self.patch, self.in_chans = patch, in_chans
         self.grid = (self.img_size[0] // patch, self.img_size[1] // patch)
@@ -200,27 +228,34 @@ class PatchEmbed(nn.Module):
 
     def forward(self, imgs):
         if imgs.ndim != 4 or imgs.shape[1:] != (self.in_chans, *self.img_size):
-            raise ValueError(f"PatchEmbed expects images of shape (B, {self.in_chans}, {self.img_size[0]}, {self.img_size[1]}); got {tuple(imgs.shape)}")
+            raise ValueError(f"PatchEmbed: expected images of shape (B, {self.in_chans}, {self.img_size[0]}, {self.img_size[1]}); got {tuple(imgs.shape)}")
         return self.proj(imgs).flatten(2).transpose(1, 2)
 
 class TubeEmbed(nn.Module):
     "Video to tube tokens (VideoMAE): `(B, C, T, H, W)` -> `(B, T'*H'*W', D)` with t x p x p tubes, time slowest."
     def __init__(self, in_chans, dim, *, tube=(2, 16, 16)):   # 2x16x16 tubes: VideoMAE (Tong et al. 2022)
         super().__init__()
+        check_positive('in_chans', in_chans, integer=True)
+        check_positive('dim', dim, integer=True)
+        if len(tube) != 3: raise ValueError(f"tube = {tube}; expected (t, p, p) sizes")
+        for s in tube: check_positive('tube', s, integer=True)
         self.in_chans, self.tube = in_chans, tuple(tube)
         self.proj = nn.Conv3d(in_chans, dim, self.tube, self.tube)
 
     def forward(self, video):
         if video.ndim != 5 or video.shape[1] != self.in_chans or any(s % t for s, t in zip(video.shape[2:], self.tube)):
-            raise ValueError(f"TubeEmbed expects video of shape (B, {self.in_chans}, T, H, W) with T, H, W multiples of {self.tube}; got {tuple(video.shape)}")
+            raise ValueError(f"TubeEmbed: expected video of shape (B, {self.in_chans}, T, H, W) with T, H, W multiples of {self.tube}; got {tuple(video.shape)}")
         return self.proj(video).flatten(2).transpose(1, 2)
 
 # %% ../nbs/05_models.ipynb #07eaafa1
 def farthest_point_sample(xyz, k, *, generator=None):
     """Indices of `k` well-spread points: `xyz: (B, N, 3)` -> `(B, k)` long. Starts at a random point
     (drawn from `generator`) or at point 0 when no generator is given; each next point is the farthest from those chosen."""
+    if xyz.ndim != 3 or xyz.shape[-1] != 3:
+        raise ValueError(f"xyz has shape {tuple(xyz.shape)}; expected points of shape (B, N, 3)")
+    check_finite('xyz', xyz)
     B, N, _ = xyz.shape
-    if not 1 <= k <= N: raise ValueError(f"farthest_point_sample: k must be in [1, N={N}]; got k={k}")
+    if not 1 <= k <= N: raise ValueError(f"farthest_point_sample: k={k}; expected k in [1, N={N}]")
     idx = torch.zeros(B, k, dtype=torch.long, device=xyz.device)
     if generator is not None: idx[:, 0] = torch.randint(N, (B,), generator=generator).to(xyz.device)
     dist = torch.full((B, N), float('inf'), device=xyz.device)
@@ -232,7 +267,10 @@ def farthest_point_sample(xyz, k, *, generator=None):
 
 def knn_group(xyz, centres, k):
     "Indices of the `k` nearest points of each centre: `xyz: (B, N, 3)`, `centres: (B, G, 3)` -> `(B, G, k)` long, nearest first."
-    if k > xyz.shape[1]: raise ValueError(f"knn_group: k={k} is larger than the number of points N={xyz.shape[1]}")
+    check_positive('k', k, integer=True)
+    if xyz.ndim != 3 or centres.ndim != 3 or centres.shape[::2] != xyz.shape[::2]:
+        raise ValueError(f"xyz {tuple(xyz.shape)} and centres {tuple(centres.shape)}; expected (B, N, 3) and (B, G, 3)")
+    if k > xyz.shape[1]: raise ValueError(f"knn_group: k={k} is larger than the number of points N={xyz.shape[1]}; expected k <= N")
     return torch.cdist(centres, xyz).topk(k, dim=-1, largest=False).indices
 
 def _gather_points(xyz, idx):
@@ -246,6 +284,10 @@ class PointGroupEmbed(nn.Module):
     neighbourhoods relative to their centre."""
     def __init__(self, n_groups, group_size, dim, *, hidden=128):  # Point-MAE: 64 groups of 32 points
         super().__init__()
+        check_positive('n_groups', n_groups, integer=True)
+        check_positive('group_size', group_size, integer=True)
+        check_positive('dim', dim, integer=True)
+        check_positive('hidden', hidden, integer=True)
         self.n_groups, self.group_size = n_groups, group_size
         self.first = nn.Sequential(nn.Linear(3, hidden), nn.LayerNorm(hidden), nn.GELU(), nn.Linear(hidden, hidden))
         self.second = nn.Sequential(nn.Linear(2 * hidden, 2 * hidden), nn.LayerNorm(2 * hidden), nn.GELU(), nn.Linear(2 * hidden, dim))
@@ -253,7 +295,7 @@ class PointGroupEmbed(nn.Module):
     def group(self, xyz, *, generator=None):
         "Centres `(B, G, 3)` and relative neighbourhoods `(B, G, k, 3)`."
         if xyz.ndim != 3 or xyz.shape[-1] != 3:
-            raise ValueError(f"PointGroupEmbed expects points of shape (B, N, 3); got {tuple(xyz.shape)}")
+            raise ValueError(f"PointGroupEmbed: expected points of shape (B, N, 3); got {tuple(xyz.shape)}")
         centres = _gather_points(xyz, farthest_point_sample(xyz, self.n_groups, generator=generator))
         nbrs = _gather_points(xyz, knn_group(xyz, centres, self.group_size))
         return centres, nbrs - centres[:, :, None]
@@ -271,7 +313,10 @@ class PointGroupEmbed(nn.Module):
 # %% ../nbs/05_models.ipynb #2a9fec5a
 class LinearHead(nn.Linear):
     "One linear layer from tokens to targets (SimMIM's prediction head): `(B, L, D)` -> `(B, L, out_dim)`."
-    def __init__(self, dim, out_dim): super().__init__(dim, out_dim)
+    def __init__(self, dim, out_dim):
+        check_positive('dim', dim, integer=True)
+        check_positive('out_dim', out_dim, integer=True)
+        super().__init__(dim, out_dim)
 
 def _ids_from_shuffle(ids_shuffle, n_keep):
     ids_restore = ids_shuffle.argsort(1)
@@ -298,6 +343,9 @@ class MAEDecoder(nn.Module):
     predictions `(B, L, out_dim)` for every position. `grid` (e.g. `(14, 14)`) gives fixed sin-cos positions."""
     def __init__(self, enc_dim, dec_dim, depth, heads, out_dim, *, grid=None, mlp_ratio=4):
         super().__init__()
+        check_positive('enc_dim', enc_dim, integer=True)
+        check_positive('dec_dim', dec_dim, integer=True)
+        check_positive('out_dim', out_dim, integer=True)
         self.embed = nn.Linear(enc_dim, dec_dim)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, dec_dim))
         nn.init.normal_(self.mask_token, std=0.02)    # MAE's init
@@ -333,6 +381,10 @@ class SegNet(nn.Module):
     "`(B, in_chans, H, W)` -> `(B, n_classes, H, W)` logits through an `(B, dim, H/patch, W/patch)` feature map."
     def __init__(self, n_classes: int = 4, *, dim: int = 32, patch: int = 4, in_chans: int = 1):
         super().__init__()
+        check_positive('n_classes', n_classes, integer=True)
+        check_positive('dim', dim, integer=True)
+        check_positive('patch', patch, integer=True)
+        check_positive('in_chans', in_chans, integer=True)
         self.n_classes, self.dim, self.patch = n_classes, dim, patch
         self.encoder = nn.Sequential(nn.Conv2d(in_chans, dim, patch, patch), nn.GELU(),
                                      nn.Conv2d(dim, dim, 3, padding=1), nn.GELU(), nn.Conv2d(dim, dim, 3, padding=1), nn.GELU())
@@ -342,7 +394,7 @@ class SegNet(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         "`(B, C, H, W)` -> `(B, dim, H/patch, W/patch)`."
         if x.ndim != 4 or x.shape[-1] % self.patch or x.shape[-2] % self.patch:
-            raise ValueError(f"SegNet expects (B, C, H, W) images with H and W multiples of {self.patch}; got {tuple(x.shape)}")
+            raise ValueError(f"SegNet: expected (B, C, H, W) images with H and W multiples of {self.patch}; got {tuple(x.shape)}")
         return self.encoder(x)
 
     def classify(self, f: torch.Tensor) -> torch.Tensor:
@@ -356,7 +408,11 @@ class MaskedTokenModel(nn.Module):
     "Masked language model. `ids: (B, L) long` with `L <= max_len`; `labels: (B, L) long`, -100 where no loss is taken."
     def __init__(self, vocab_size, dim, depth, heads, max_len, *, pad_id=None, tie=True, pos='learned', mlp_ratio=4, dropout=0.0):
         super().__init__()
-        if pos not in ('learned', 'sincos'): raise ValueError(f"pos must be 'learned' or 'sincos'; got {pos!r}")
+        if pos not in ('learned', 'sincos'): raise ValueError(f"pos must be 'learned' or 'sincos'; got {pos!r}, expected one of them")
+        check_positive('vocab_size', vocab_size, integer=True)
+        check_positive('max_len', max_len, integer=True)
+        if pad_id is not None and not 0 <= pad_id < vocab_size:
+            raise ValueError(f"pad_id = {pad_id}; expected an id in [0, vocab_size={vocab_size})")
         self.vocab_size, self.max_len, self.pad_id = vocab_size, max_len, pad_id
         self.tok = nn.Embedding(vocab_size, dim)
         nn.init.normal_(self.tok.weight, std=0.02)     # BERT's init range
@@ -368,9 +424,9 @@ class MaskedTokenModel(nn.Module):
 
     def _check(self, ids):
         if ids.ndim != 2 or ids.dtype != torch.long or ids.shape[1] > self.max_len:
-            raise ValueError(f"ids must be a (B, L) long tensor with L <= max_len={self.max_len}; got {tuple(ids.shape)} {ids.dtype}")
+            raise ValueError(f"ids is {tuple(ids.shape)} {ids.dtype}; expected a (B, L) long tensor with L <= max_len={self.max_len}")
         if ids.numel() and (ids.min() < 0 or ids.max() >= self.vocab_size):
-            raise ValueError(f"ids must lie in [0, {self.vocab_size}); got values in [{int(ids.min())}, {int(ids.max())}]")
+            raise ValueError(f"ids hold values in [{int(ids.min())}, {int(ids.max())}]; expected ids in [0, {self.vocab_size})")
 
     def encode(self, ids, *, return_attention=False):
         "Hidden states `(B, L, D)` (padding positions are attended by nobody), plus attentions when asked."
@@ -384,7 +440,7 @@ class MaskedTokenModel(nn.Module):
         logits = self.head(h)
         loss, mask = None, None
         if labels is not None:
-            if labels.shape != ids.shape: raise ValueError(f"labels must have the shape of ids {tuple(ids.shape)}; got {tuple(labels.shape)}")
+            if labels.shape != ids.shape: raise ValueError(f"labels have shape {tuple(labels.shape)}; expected the shape of ids {tuple(ids.shape)}")
             mask = labels != -100
             # no position to predict: a zero that still belongs to the graph, instead of cross_entropy's nan
             loss = F.cross_entropy(logits[mask], labels[mask]) if mask.any() else logits.sum() * 0

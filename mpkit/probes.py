@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 import torch.nn as nn
-from .checks import check_images, check_ratio
+from .checks import check_finite, check_images, check_positive, check_ratio
 from .train import evaluating
 
 # %% auto #0
@@ -27,7 +27,7 @@ def binomial_stderr(
 ) -> float:
     "Standard error sqrt(p (1 - p) / n) of an accuracy `p` measured on `n` independent trials."
     if not 0 <= p <= 1 or p != p: raise ValueError(f"p = {p}; expected an accuracy in [0, 1]")
-    if n < 1: raise ValueError(f"n = {n}; expected at least one trial")
+    if not n >= 1: raise ValueError(f"n = {n}; expected at least one trial")
     return math.sqrt(p * (1 - p) / n)
 
 # %% ../nbs/08_probes.ipynb #a6809b4e
@@ -95,6 +95,7 @@ def pool(hidden: torch.Tensor, padding: torch.Tensor | None = None) -> torch.Ten
 @torch.no_grad()
 def extract_features(encode, inputs, *, batch_size: int = 256) -> torch.Tensor:
     "Run a frozen `encode(batch) -> (b, D)` over `inputs` (a tensor or a list) in batches; returns (N, D) float32 on CPU."
+    check_positive('batch_size', batch_size, integer=True)
     if len(inputs) == 0: raise ValueError("extract_features: no inputs; expected at least one")
     outs = [encode(inputs[i:i + batch_size]) for i in range(0, len(inputs), batch_size)]
     return torch.cat([o.float().cpu() for o in outs])
@@ -169,6 +170,8 @@ def predict_classes(
 ) -> torch.Tensor:
     "Arg-max class `(N, H, W)` long of `model` on `x`, in eval mode without gradients."
     check_images('x', x)
+    check_finite('x', x)
+    check_positive('batch_size', batch_size, integer=True)
     with evaluating(model):
         return torch.cat([model(x[i:i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)])
 
@@ -180,7 +183,7 @@ def confusion_iou(
 ) -> torch.Tensor:
     "IoU per class `(K,)` float64; NaN for a class absent from both."
     if pred.shape != labels.shape:
-        raise ValueError(f"pred {tuple(pred.shape)} and labels {tuple(labels.shape)} must have one shape")
+        raise ValueError(f"pred {tuple(pred.shape)} and labels {tuple(labels.shape)}; expected tensors of one shape")
     if n_classes < 1: raise ValueError(f"n_classes = {n_classes}; expected at least one class")
     for name, t in (('pred', pred), ('labels', labels)):
         if t.is_floating_point() or t.dtype == torch.bool or (t.numel() and (t.min() < 0 or t.max() >= n_classes)):
@@ -243,6 +246,7 @@ def reconstruction_errors(
 ) -> dict:
     "MSE per patch: `masked`, `visible`, `patch_mean`, `n_masked` and, given `train_imgs`, `position_mean`."
     check_images('imgs', imgs)
+    check_finite('imgs', imgs)
     check_ratio('mask_ratio', mask_ratio)
     with evaluating(model):
         out = model(imgs, mask_ratio=mask_ratio, generator=torch.Generator().manual_seed(seed))
@@ -260,10 +264,11 @@ def reconstruction_errors(
 
 # %% ../nbs/08_probes.ipynb #a17b4e35
 def _group_split(groups, test_frac, seed):
+    check_ratio('test_frac', test_frac, inclusive='neither')
     uniq = np.array(sorted(set(groups.tolist())))
     rng = np.random.default_rng(seed)
     n_test = max(1, int(round(len(uniq) * test_frac)))
-    if n_test >= len(uniq): raise ValueError(f"need at least 2 groups to hold some out; got {len(uniq)}")
+    if n_test >= len(uniq): raise ValueError(f"{len(uniq)} groups; expected at least 2 to hold some out")
     test_groups = set(rng.permutation(uniq)[:n_test].tolist())
     is_test = np.array([g in test_groups for g in groups.tolist()])
     return ~is_test, is_test

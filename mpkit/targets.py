@@ -12,6 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from einops import rearrange
+from .checks import check_finite, check_positive
 
 # %% auto #0
 __all__ = ['patch_pixels', 'Assignment', 'assign', 'kmeans_plusplus', 'KMeansResult', 'kmeans', 'UnitCodebook', 'fit_units',
@@ -29,18 +30,16 @@ def _check_tensor(x, name, *, ndim=None, floating=None):
     if x.numel() == 0:
         raise ValueError(f"{name}: expected a non-empty tensor, got shape {tuple(x.shape)}")
 
-def _check_finite(x, name):
-    if not torch.isfinite(x).all():
-        raise ValueError(f"{name}: expected finite values, found NaN or inf")
-
 # %% ../nbs/03_targets.ipynb #44ec7875
 def patch_pixels(imgs: torch.Tensor, patch: int, *, norm: bool = True, eps: float = 1e-6) -> torch.Tensor:
     """Pixel targets of every patch, MAE's `norm_pix_loss` target when `norm=True`.
     imgs: (B, C, H, W) float; returns (B, L, patch*patch*C) with L = (H/patch)*(W/patch)."""
     _check_tensor(imgs, "imgs", ndim=4, floating=True)
+    check_finite('imgs', imgs)
+    check_positive('eps', eps)
     H, W = imgs.shape[-2:]
     if patch < 1 or H % patch or W % patch:
-        raise ValueError(f"patch_pixels: patch={patch} must be >= 1 and divide the image size {H}x{W}")
+        raise ValueError(f"patch_pixels: patch={patch}; expected a size >= 1 that divides the image size {H}x{W}")
     x = rearrange(imgs, "b c (h p) (w q) -> b (h w) (p q c)", p=patch, q=patch)
     if not norm: return x
     # unbiased variance and eps=1e-6 as in MAE's models_mae.py forward_loss
@@ -55,12 +54,14 @@ class Assignment(NamedTuple):
 
 def _check_points(x, name="x"):
     _check_tensor(x, name, ndim=2, floating=True)
-    _check_finite(x, name)
+    check_finite(name, x)
 
 def assign(x: torch.Tensor, centroids: torch.Tensor, *, chunk: int = 4096) -> Assignment:
     """Nearest centroid by squared euclidean distance, computed `chunk` rows at a time.
     x: (N, D) float; centroids: (K, D) float, same device."""
-    _check_points(x); _check_tensor(centroids, "centroids", ndim=2, floating=True)
+    _check_points(x)
+    _check_points(centroids, "centroids")
+    check_positive('chunk', chunk, integer=True)
     if centroids.shape[1] != x.shape[1]:
         raise ValueError(f"assign: centroids have dim {centroids.shape[1]}, expected x's dim {x.shape[1]}")
     return _assign(x, centroids.to(x.dtype), chunk)
@@ -86,6 +87,10 @@ def _sample(weights, n, generator):
 def kmeans_plusplus(x: torch.Tensor, k: int, *, generator: torch.Generator | None = None,
                     n_trials: int | None = None) -> torch.Tensor:
     """Greedy k-means++ seeding. x: (N, D) float; returns (k, D) centroids picked among the points."""
+    _check_points(x)
+    check_positive('k', k, integer=True)
+    if n_trials is not None: check_positive('n_trials', n_trials, integer=True)
+    if k > len(x): raise ValueError(f"k = {k} centroids from {len(x)} points; expected k <= the number of points")
     n_trials = n_trials or 2 + int(math.log(k))  # scikit-learn's default number of local trials
     first = _sample(torch.ones(len(x), device=x.device), 1, generator)
     centers = [x[first]]
@@ -156,8 +161,10 @@ def kmeans(x: torch.Tensor, k: int, *, iters: int = 100, init: str | torch.Tenso
     Stops after `iters` steps or when the squared centroid shift <= tol * mean feature variance (scikit-learn's rule)."""
     _check_points(x)
     if not 1 <= k <= len(x):
-        raise ValueError(f"kmeans: k={k} clusters needs 1 <= k <= the number of points ({len(x)})")
+        raise ValueError(f"kmeans: k={k} clusters; expected 1 <= k <= the number of points ({len(x)})")
     if iters < 1: raise ValueError(f"kmeans: iters={iters}, expected >= 1")
+    check_positive('chunk', chunk, integer=True)
+    check_positive('tol', tol, allow_zero=True)
     c = _init_centroids(x, k, init, generator)
     x_sq = (x * x).sum(1)
     threshold = tol * (x_sq.double().mean() - (x.double().mean(0) ** 2).sum()).item() / x.shape[1] if tol > 0 else 0.0
@@ -217,7 +224,7 @@ def sinkhorn(scores: torch.Tensor, *, eps: float = 0.05, iters: int = 3) -> torc
     Returns Q: (B, K), rows sum to 1, columns sum to B/K (approximately; exactly in the limit of iters).
     eps=0.05 and iters=3 are SwAV's defaults. No gradient flows through it (targets)."""
     _check_tensor(scores, "scores", ndim=2, floating=True)
-    _check_finite(scores, "scores")
+    check_finite('scores', scores)
     if eps <= 0 or iters < 1: raise ValueError(f"sinkhorn: expected eps > 0 and iters >= 1, got eps={eps}, iters={iters}")
     with torch.no_grad():
         logits = scores.float() / eps if scores.dtype in (torch.float16, torch.bfloat16) else scores / eps
@@ -233,6 +240,7 @@ def sinkhorn(scores: torch.Tensor, *, eps: float = 0.05, iters: int = 3) -> torc
 # %% ../nbs/03_targets.ipynb #4e7565fd
 def perplexity(avg_probs: torch.Tensor) -> torch.Tensor:
     """exp(entropy) of averaged code probabilities. avg_probs: (..., V) summing to 1 over V; returns (...)."""
+    _check_tensor(avg_probs, "avg_probs", floating=True)   # no value scan: it runs in every VQ forward
     return torch.exp(-(avg_probs * torch.log(avg_probs + 1e-7)).sum(-1))  # 1e-7 as in fairseq's gumbel quantizer
 
 class VQResult(NamedTuple):
@@ -251,6 +259,8 @@ class VectorQuantizer(nn.Module):
                  generator: torch.Generator | None = None):
         super().__init__()
         if num_codes < 1 or dim < 1: raise ValueError(f"VectorQuantizer: expected num_codes, dim >= 1, got {num_codes}, {dim}")
+        check_positive('beta', beta, allow_zero=True)
+        check_positive('tau', tau)
         self.num_codes, self.dim, self.beta, self.gumbel, self.tau = num_codes, dim, beta, gumbel, tau
         # uniform(-1/V, 1/V), the usual VQ-VAE codebook initialisation
         self.codebook = nn.Parameter(torch.empty(num_codes, dim).uniform_(-1 / num_codes, 1 / num_codes, generator=generator))
@@ -290,6 +300,10 @@ class RandomProjectionQuantizer(nn.Module):
     "Frozen random projection + random normalised codebook; forward(x: (..., dim_in) float) -> ids (...) long."
     def __init__(self, projection: torch.Tensor, codebook: torch.Tensor):
         super().__init__()
+        _check_points(projection, "projection")
+        _check_points(codebook, "codebook")
+        if codebook.shape[1] != projection.shape[1]:
+            raise ValueError(f"codebook has dim {codebook.shape[1]}; expected the projection's output dim {projection.shape[1]}")
         self.register_buffer("projection", projection)                    # (dim_in, code_dim)
         self.register_buffer("codebook", F.normalize(codebook, dim=-1))  # (codebook_size, code_dim)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable, NamedTuple, Sequence
 import torch
 import torch.nn as nn
+from .checks import check_ids, check_positive, check_ratio
 from .data import SPECIAL_TOKENS
 from .masking import BertCorruption, bert_corrupt
 from .probes import MaskedAccuracy, binomial_stderr, masked_hits
@@ -54,6 +55,8 @@ def mlm_batches(seqs: Sequence[Sequence[int]], *, vocab_size: int, batch_size: i
     else drawn at random with replacement), padded and corrupted by `bert_corrupt`."""
     if len(seqs) == 0: raise ValueError("seqs is empty; expected at least one sentence")
     if batch_size < 1: raise ValueError(f"batch_size = {batch_size}; expected >= 1")
+    check_positive('vocab_size', vocab_size, integer=True)
+    check_ratio('mask_prob', mask_prob)
     N = len(seqs)
     lengths = torch.tensor([len(s) for s in seqs], dtype=torch.float64)
     order = (lengths + torch.rand(N, generator=generator, dtype=torch.float64)).argsort()
@@ -73,6 +76,7 @@ def held_out_batches(seqs: Sequence[Sequence[int]], *, mask_prob: float = 0.15, 
     `round(1/mask_prob)` copies of each batch of `batch_size` sentences, each (B, L) as in `BertCorruption`."""
     if not 0 < mask_prob <= 1: raise ValueError(f"mask_prob = {mask_prob}; expected a ratio in (0, 1]")
     if len(seqs) == 0: raise ValueError("seqs is empty; expected at least one sentence")
+    check_positive('batch_size', batch_size, integer=True)
     K, out = max(1, round(1 / mask_prob)), []
     for start in range(0, len(seqs), batch_size):
         ids, valid = pad_batch(seqs[start:start + batch_size])
@@ -110,7 +114,11 @@ def masked_token_accuracy(
 def token_counts(seqs: Sequence[Sequence[int]], vocab_size: int) -> torch.Tensor:
     "How often each id occurs in `seqs`: (vocab_size,) float64; the special ids count 0."
     if len(seqs) == 0: raise ValueError("seqs is empty; expected at least one sentence")
-    counts = torch.bincount(torch.tensor([i for s in seqs for i in s]), minlength=vocab_size).double()
+    check_positive('vocab_size', vocab_size, integer=True)
+    if vocab_size <= max(SPECIAL_IDS + (MASK,)):
+        raise ValueError(f"vocab_size = {vocab_size}; expected more ids than the special ones (> {max(SPECIAL_IDS + (MASK,))})")
+    ids = check_ids('seqs', torch.tensor([i for s in seqs for i in s], dtype=torch.long), vocab_size=vocab_size)
+    counts = torch.bincount(ids, minlength=vocab_size).double()
     counts[list(SPECIAL_IDS) + [MASK]] = 0
     return counts
 
@@ -128,12 +136,11 @@ class BigramBaseline:
     other positions are copied. `smoothing` is the add-k constant."""
     def __init__(self, seqs: Sequence[Sequence[int]], vocab_size: int, *, smoothing: float = 0.1):
         if smoothing <= 0: raise ValueError(f"smoothing = {smoothing}; expected a positive add-k constant")
-        if len(seqs) == 0: raise ValueError("seqs is empty; expected at least one sentence")
+        unigram = token_counts(seqs, vocab_size)   # also refuses an empty list and ids out of range
         pairs = torch.tensor([(a, b) for s in seqs for a, b in zip(s[:-1], s[1:])])
         counts = torch.zeros(vocab_size, vocab_size, dtype=torch.float64)
         counts.index_put_((pairs[:, 0], pairs[:, 1]), torch.ones(len(pairs), dtype=torch.float64), accumulate=True)
         logp = ((counts + smoothing) / (counts.sum(1, keepdim=True) + smoothing * vocab_size)).log().float()
-        unigram = token_counts(seqs, vocab_size)
         self.left = logp.clone()                                   # left[a, w] = log P(w | a)
         self.left[MASK] = ((unigram + smoothing) / (unigram.sum() + smoothing * vocab_size)).log().float()
         self.left[:, list(SPECIAL_IDS) + [MASK]] = float('-inf')   # never predict a special token

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.distributed as dist
-from .checks import check_images, check_positive, check_ratio
+from .checks import check_finite, check_images, check_positive, check_ratio
 
 # %% auto #0
 __all__ = ['warmup_cosine', 'init_distributed', 'shard_batch', 'to_device', 'History', 'in_notebook', 'LivePlot', 'device_of',
@@ -24,23 +24,35 @@ __all__ = ['warmup_cosine', 'init_distributed', 'shard_batch', 'to_device', 'His
 def warmup_cosine(step, *, total, warmup, base_lr, min_lr=0.0):
     "Learning rate at `step` (0-based) of `total`: linear warm-up over `warmup` steps, then cosine decay to `min_lr`."
     if total < 1 or not 0 <= warmup <= total or step < 0:
-        raise ValueError(f"warmup_cosine needs total >= 1, 0 <= warmup <= total and step >= 0; got step={step}, total={total}, warmup={warmup}")
+        raise ValueError(f"warmup_cosine got step={step}, total={total}, warmup={warmup}; "
+                         "expected total >= 1, 0 <= warmup <= total and step >= 0")
     if step < warmup: return base_lr * (step + 1) / warmup
     progress = min(1.0, (step - warmup) / max(1, total - warmup))
     return min_lr + (base_lr - min_lr) * 0.5 * (1 + math.cos(math.pi * progress))
 
 # %% ../nbs/06_train.ipynb #efc2a120
+def _env_int(name, default, low):
+    "An integer environment variable set by torchrun, refused with a clear message when it is not one >= `low`."
+    text = os.environ.get(name, str(default))
+    try: value = int(text)
+    except ValueError: value = low - 1
+    if value < low: raise ValueError(f"{name} = {text!r}; expected an integer >= {low}")
+    return value
+
 def init_distributed(backend: str | None = None) -> tuple[int, int]:
     "Start the process group from torchrun's environment; returns `(rank, world_size)`, `(0, 1)` outside torchrun."
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
-    if int(os.environ.get('WORLD_SIZE', '1')) <= 1: return 0, 1
+    if _env_int('WORLD_SIZE', 1, 1) <= 1: return 0, 1
     backend = backend or ('nccl' if torch.cuda.is_available() else 'gloo')
-    if backend == 'nccl': torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', '0')))
+    if backend == 'nccl': torch.cuda.set_device(_env_int('LOCAL_RANK', 0, 0))
     dist.init_process_group(backend)
     return dist.get_rank(), dist.get_world_size()
 
 def shard_batch(batch, rank: int, world_size: int):
     "Rank `rank`'s contiguous slice of the first dimension of every tensor in `batch` (dict, tuple, list or tensor)."
+    check_positive('world_size', world_size, integer=True)
+    check_positive('rank', rank, integer=True, allow_zero=True)
+    if rank >= world_size: raise ValueError(f"rank = {rank}; expected a rank in [0, world_size={world_size})")
     if world_size == 1: return batch
     if isinstance(batch, dict): return {k: shard_batch(v, rank, world_size) for k, v in batch.items()}
     if isinstance(batch, (tuple, list)): return type(batch)(shard_batch(v, rank, world_size) for v in batch)
@@ -53,6 +65,10 @@ def shard_batch(batch, rank: int, world_size: int):
 
 def to_device(batch, device):
     "Move every tensor in `batch` to `device`."
+    if isinstance(device, str):
+        try: torch.device(device)
+        except RuntimeError:
+            raise ValueError(f"device = {device!r}; expected a torch device such as 'cpu' or 'cuda:0'") from None
     if isinstance(batch, dict): return {k: to_device(v, device) for k, v in batch.items()}
     if isinstance(batch, (tuple, list)): return type(batch)(to_device(v, device) for v in batch)
     return batch.to(device, non_blocking=True) if torch.is_tensor(batch) else batch
@@ -72,6 +88,7 @@ class History:
 
     def smooth(self, window: int = 20) -> np.ndarray:
         "Running mean of the loss over the last `window` steps (the first values use what there is)."
+        check_positive('window', window, integer=True)
         x = np.cumsum(np.asarray(self.loss, dtype=float))
         x[window:] = x[window:] - x[:-window]
         return x / np.minimum(np.arange(1, len(x) + 1), window)
@@ -108,6 +125,7 @@ def in_notebook() -> bool:
 class LivePlot:
     "A loss plot that redraws itself in a notebook output at most every `every` seconds."
     def __init__(self, every: float = 2.0):
+        check_positive('every', every, allow_zero=True)
         self.every, self.last, self.handle = every, 0.0, None
 
     def render(self, history: History) -> bytes:
@@ -241,7 +259,10 @@ def fit(model: nn.Module, batches, *, steps: int, lr: float = 1e-3, weight_decay
     """Train `model` for `steps` optimizer steps on `batches` (a callable `step -> batch` or an iterable).
     Defaults: AdamW betas (0.9, 0.95) and weight decay 0.05 (MAE); warm-up 5% of the steps (MAE: 40 of 800 epochs);
     lr 1e-3 suits the course's tiny models. `seed` seeds torch's global generator (dropout) before the first step."""
-    if steps < 1: raise ValueError(f"steps must be >= 1; got {steps}")
+    check_positive('steps', steps, integer=True)
+    check_positive('lr', lr)
+    if warmup is not None: check_positive('warmup', warmup, integer=True, allow_zero=True)
+    if eval_every is not None: check_positive('eval_every', eval_every, integer=True)
     if seed is not None: torch.manual_seed(seed)
     warmup = max(1, steps // 20) if warmup is None else warmup
     eval_every = eval_every or max(1, steps // 10)
@@ -289,6 +310,7 @@ def mae_batches(
 ):
     "A batch source for `fit`: `step -> dict(imgs=(batch_size, C, H, W), mask_ratio=, generator=)`."
     check_images('images', images)
+    check_finite('images', images)
     check_ratio('mask_ratio', mask_ratio)
     check_positive('batch_size', batch_size, integer=True)
     def batch(step):
@@ -319,6 +341,10 @@ def _unwrap(model): return getattr(model, 'module', model)
 def save_checkpoint(model: nn.Module, path, *, metadata: dict | None = None) -> Path:
     "Write `model`'s state dict (and JSON-encoded `metadata`) to the safetensors file `path`, atomically."
     from safetensors.torch import save_file
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model is a {type(model).__name__}; expected a torch.nn.Module")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise ValueError(f"metadata is a {type(metadata).__name__}; expected a dict of JSON values")
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tensors, seen = {}, set()
     for k, v in _unwrap(model).state_dict().items():

@@ -20,7 +20,8 @@ import pytest
 import torch
 
 import mpkit
-from mpkit import audio, checks, config, data, explorers, losses, papers, results
+from mpkit import audio, checks, config, data, explorers, losses, masking, models, papers, probes, results
+from mpkit import targets, text, train
 
 PACKAGE = Path(mpkit.__file__).resolve().parent
 
@@ -78,6 +79,24 @@ ROW = dict(
     higher_is_better=True,
 )
 PAPER = papers.PAPERS['bert']
+
+IDS = torch.tensor([[5, 6, 7], [8, 9, 5]])
+IMGS = torch.rand(2, 1, 8, 8)
+NAN_IMGS = torch.full((2, 1, 8, 8), float('nan'))
+POINTS = torch.rand(8, 2)
+CODEBOOK = targets.UnitCodebook(torch.rand(2, 2), torch.zeros(2), torch.ones(2))
+Q = torch.rand(1, 2, 3, 4)
+XYZ = torch.rand(1, 8, 3)
+SEG = torch.zeros(2, 4, 4, dtype=torch.long)
+SEQS = [[2, 5, 6, 7, 3], [2, 8, 9, 3]]
+
+
+def load_into(model):
+    "load_checkpoint of a Linear(2, 2) into `model`."
+    with tempfile.TemporaryDirectory() as d:
+        path = train.save_checkpoint(torch.nn.Linear(2, 2), Path(d) / 'c.safetensors')
+        return train.load_checkpoint(model, path)
+
 
 MODULES = {
     'config': {
@@ -444,6 +463,397 @@ MODULES = {
         ],
         'papers_table': [lambda: papers.papers_table('html')],
     },
+    'masking': {
+        'show_masks': [
+            lambda: masking.show_masks(torch.zeros(3, 4)),
+            lambda: masking.show_masks(torch.zeros(3, dtype=torch.bool)),
+            lambda: masking.show_masks(MASK, titles=['a']),
+        ],
+        'random_mask': [lambda: masking.random_mask(0, 4), lambda: masking.random_mask(2, 4, 1.5)],
+        'gather_visible': [
+            lambda: masking.gather_visible(T, torch.zeros(2, 2)),
+            lambda: masking.gather_visible(T, torch.zeros(2, dtype=torch.long)),
+        ],
+        'restore_order': [
+            lambda: masking.restore_order(T, torch.zeros(3, dtype=torch.long)),
+            lambda: masking.restore_order(T[:, :2], IDS),
+        ],
+        'copy_nearest_visible': [
+            lambda: masking.copy_nearest_visible(T, MASK.long()),
+            lambda: masking.copy_nearest_visible(T, MASK),
+            lambda: masking.copy_nearest_visible(T, ~MASK, grid=(2, 2)),
+        ],
+        'bernoulli_mask': [
+            lambda: masking.bernoulli_mask((0, 3)),
+            lambda: masking.bernoulli_mask((2, 3), p=1.5),
+            lambda: masking.bernoulli_mask((2, 3), valid=MASK.long()),
+        ],
+        'bert_corrupt': [
+            lambda: masking.bert_corrupt(IDS.float(), mask_id=4, vocab_size=10),
+            lambda: masking.bert_corrupt(IDS, mask_id=4, vocab_size=10, mask_prob=1.5),
+            lambda: masking.bert_corrupt(IDS + 10, mask_id=4, vocab_size=10),
+            lambda: masking.bert_corrupt(IDS[0], mask_id=4, vocab_size=10),
+        ],
+        'span_length_probs': [lambda: masking.span_length_probs(p=0), lambda: masking.span_length_probs(max_len=0)],
+        'sample_span_lengths': [lambda: masking.sample_span_lengths((2, 3), p=1.5)],
+        'span_mask': [lambda: masking.span_mask(0, 4), lambda: masking.span_mask(2, 4, 1.5)],
+        'whole_word_mask': [
+            lambda: masking.whole_word_mask(IDS.float()),
+            lambda: masking.whole_word_mask(IDS - 8),
+            lambda: masking.whole_word_mask(IDS, ratio=-0.1),
+        ],
+        'ngram_mask': [
+            lambda: masking.ngram_mask(IDS.float(), [(1, 2)]),
+            lambda: masking.ngram_mask(IDS, []),
+            lambda: masking.ngram_mask(IDS, [(1, 2)], ratio=2),
+        ],
+        'block_mask': [lambda: masking.block_mask(0), lambda: masking.block_mask(2, ratio=1.5)],
+        'simmim_mask': [
+            lambda: masking.simmim_mask(0),
+            lambda: masking.simmim_mask(2, mask_patch_size=0),
+            lambda: masking.simmim_mask(2, ratio=1.5),
+        ],
+        'tube_mask': [lambda: masking.tube_mask(2, 0, 4, 4), lambda: masking.tube_mask(2, 2, 4, 4, 1.5)],
+        'time_mask': [
+            lambda: masking.time_mask(2, 10, width=0),
+            lambda: masking.time_mask(2, 10, ratio=1.5),
+            lambda: masking.time_mask(2, 10, num_masks=-1),
+        ],
+        'freq_mask': [
+            lambda: masking.freq_mask(2, 0),
+            lambda: masking.freq_mask(2, 10, width=-1),
+            lambda: masking.freq_mask(2, 10, num_masks=-1),
+        ],
+        'time_freq_mask': [
+            lambda: masking.time_freq_mask(MASK.long(), MASK),
+            lambda: masking.time_freq_mask(MASK, MASK[:1]),
+        ],
+        'hubert_span_mask': [
+            lambda: masking.hubert_span_mask(0, 4),
+            lambda: masking.hubert_span_mask(2, 4, p=1.5),
+            lambda: masking.hubert_span_mask(2, 4, span=0),
+            lambda: masking.hubert_span_mask(2, 4, valid=MASK),
+        ],
+        'mask_schedule': [
+            lambda: masking.mask_schedule(1.5),
+            lambda: masking.mask_schedule(0.5, kind='step'),
+            lambda: masking.mask_schedule(0.5, start=2.0),
+        ],
+        'remask_count': [lambda: masking.remask_count(0, 0, 4), lambda: masking.remask_count(5, 4, 4)],
+        'mask_stats': [lambda: masking.mask_stats(MASK.long()), lambda: masking.mask_stats(MASK[0])],
+    },
+    'targets': {
+        'patch_pixels': [
+            lambda: targets.patch_pixels(torch.rand(8, 8), 4),
+            lambda: targets.patch_pixels(IMGS, 0),
+            lambda: targets.patch_pixels(NAN_IMGS, 4),
+            lambda: targets.patch_pixels(IMGS, 4, eps=0),
+        ],
+        'assign': [
+            lambda: targets.assign(torch.full((4, 2), float('nan')), POINTS[:2]),
+            lambda: targets.assign(POINTS, torch.full((2, 2), float('inf'))),
+            lambda: targets.assign(POINTS[:, 0], POINTS[:2]),
+            lambda: targets.assign(POINTS, POINTS[:2], chunk=0),
+        ],
+        'kmeans_plusplus': [
+            lambda: targets.kmeans_plusplus(POINTS, 0),
+            lambda: targets.kmeans_plusplus(POINTS, 9),
+            lambda: targets.kmeans_plusplus(POINTS[:, 0], 2),
+            lambda: targets.kmeans_plusplus(torch.full((4, 2), float('nan')), 2),
+        ],
+        'kmeans': [
+            lambda: targets.kmeans(POINTS, 0),
+            lambda: targets.kmeans(torch.full((4, 2), float('nan')), 2),
+            lambda: targets.kmeans(POINTS, 2, iters=0),
+            lambda: targets.kmeans(POINTS, 2, chunk=0),
+        ],
+        'fit_units': [
+            lambda: targets.fit_units([], 2),
+            lambda: targets.fit_units([POINTS], 0),
+            lambda: targets.fit_units([torch.full((4, 2), float('nan'))], 2),
+        ],
+        'label_frames': [
+            lambda: targets.label_frames(torch.zeros(5), CODEBOOK),
+            lambda: targets.label_frames(torch.full((4, 2), float('nan')), CODEBOOK),
+        ],
+        'sinkhorn': [
+            lambda: targets.sinkhorn(torch.rand(3)),
+            lambda: targets.sinkhorn(torch.rand(3, 2), eps=0),
+            lambda: targets.sinkhorn(torch.full((3, 2), float('nan'))),
+        ],
+        'perplexity': [
+            lambda: targets.perplexity([0.5, 0.5]),
+            lambda: targets.perplexity(torch.zeros(0)),
+            lambda: targets.perplexity(torch.ones(2, dtype=torch.long)),
+        ],
+        'VectorQuantizer': [
+            lambda: targets.VectorQuantizer(0, 4),
+            lambda: targets.VectorQuantizer(8, 4, gumbel=True, tau=0),
+            lambda: targets.VectorQuantizer(8, 4)(torch.randn(2, 5)),
+            lambda: targets.VectorQuantizer(8, 4)(torch.ones(2, 4, dtype=torch.long)),
+        ],
+        'RandomProjectionQuantizer': [
+            lambda: targets.RandomProjectionQuantizer(torch.zeros(4), torch.randn(8, 2)),
+            lambda: targets.RandomProjectionQuantizer(torch.randn(4, 2), torch.randn(8, 3)),
+            lambda: targets.RandomProjectionQuantizer(torch.full((4, 2), float('nan')), torch.randn(8, 2)),
+            lambda: targets.RandomProjectionQuantizer(torch.randn(4, 2), torch.randn(8, 2))(torch.randn(3, 5)),
+        ],
+        'random_projection_quantizer': [
+            lambda: targets.random_projection_quantizer(0),
+            lambda: targets.random_projection_quantizer(4, codebook_size=0),
+        ],
+    },
+    'models': {
+        'pad_sequences': [lambda: models.pad_sequences([])],
+        'attend': [
+            lambda: models.attend(Q[0], Q[0], Q[0]),
+            lambda: models.attend(Q, Q[..., :2], Q[..., :2]),
+        ],
+        'SelfAttention': [
+            lambda: models.SelfAttention(8, 0),
+            lambda: models.SelfAttention(8, 3),
+            lambda: models.SelfAttention(8, 2, dropout=1.0),
+            lambda: models.SelfAttention(8, 2)(torch.zeros(3, 8)),
+        ],
+        'CrossAttention': [
+            lambda: models.CrossAttention(0, 2),
+            lambda: models.CrossAttention(8, 3),
+            lambda: models.CrossAttention(8, 2, context_dim=0),
+        ],
+        'MLP': [lambda: models.MLP(0, 4), lambda: models.MLP(4, 0), lambda: models.MLP(4, 8, dropout=1.5)],
+        'Block': [
+            lambda: models.Block(8, 0),
+            lambda: models.Block(8, 2, mlp_ratio=0),
+            lambda: models.Block(8, 2)(torch.zeros(3, 8)),
+        ],
+        'TransformerEncoder': [
+            lambda: models.TransformerEncoder(8, 0, 2),
+            lambda: models.TransformerEncoder(0, 1, 2),
+            lambda: models.TransformerEncoder(8, 1, 2)(torch.zeros(3, 8)),
+            lambda: models.TransformerEncoder(8, 1, 2)(torch.zeros(1, 3, 8), pad_mask=MASK.long()),
+        ],
+        'FrameEmbed': [
+            lambda: models.FrameEmbed(0, 8),
+            lambda: models.FrameEmbed(4, 8, stride=0),
+            lambda: models.FrameEmbed(4, 8)(torch.zeros(3, 4)),
+            lambda: models.FrameEmbed(4, 8, kernel=3, stride=2)(torch.zeros(1, 2, 4)),
+        ],
+        'patchify': [lambda: models.patchify(torch.rand(8, 8), 2), lambda: models.patchify(IMGS, 0)],
+        'unpatchify': [
+            lambda: models.unpatchify(torch.zeros(1, 4, 16), 0, 8, 8, 1),
+            lambda: models.unpatchify(torch.zeros(1, 3, 16), 4, 8, 8, 1),
+        ],
+        'sincos_pos_embed': [
+            lambda: models.sincos_pos_embed(0, 4),
+            lambda: models.sincos_pos_embed(8, 0),
+            lambda: models.sincos_pos_embed(10, 2, 2),
+        ],
+        'PatchEmbed': [
+            lambda: models.PatchEmbed(8, 0, 1, 8),
+            lambda: models.PatchEmbed(8, 4, 1, 0),
+            lambda: models.PatchEmbed(8, 4, 1, 8)(torch.zeros(1, 3, 8, 8)),
+        ],
+        'TubeEmbed': [
+            lambda: models.TubeEmbed(0, 8),
+            lambda: models.TubeEmbed(1, 8, tube=(2, 0, 4)),
+            lambda: models.TubeEmbed(1, 8, tube=(2, 4, 4))(torch.zeros(1, 1, 3, 8, 8)),
+        ],
+        'farthest_point_sample': [
+            lambda: models.farthest_point_sample(torch.rand(8, 3), 2),
+            lambda: models.farthest_point_sample(XYZ, 0),
+            lambda: models.farthest_point_sample(torch.full((1, 8, 3), float('nan')), 2),
+        ],
+        'knn_group': [
+            lambda: models.knn_group(XYZ, XYZ[:, :2], 0),
+            lambda: models.knn_group(XYZ, XYZ[:, :2], 9),
+            lambda: models.knn_group(XYZ[0], XYZ[0, :2], 2),
+        ],
+        'PointGroupEmbed': [
+            lambda: models.PointGroupEmbed(0, 4, 8),
+            lambda: models.PointGroupEmbed(2, 4, 0),
+            lambda: models.PointGroupEmbed(2, 4, 8)(torch.rand(1, 8, 2)),
+        ],
+        'LinearHead': [lambda: models.LinearHead(0, 4), lambda: models.LinearHead(4, -1)],
+        'mask_info': [
+            lambda: models.mask_info(MASK.long()),
+            lambda: models.mask_info(torch.tensor([[True, False], [True, True]])),
+        ],
+        'MAEDecoder': [
+            lambda: models.MAEDecoder(8, 8, 0, 2, 4),
+            lambda: models.MAEDecoder(8, 8, 1, 2, 0),
+            lambda: models.MAEDecoder(8, 8, 1, 3, 4),
+            lambda: models.MAEDecoder(8, 8, 1, 2, 4)(torch.zeros(2, 1, 8), torch.zeros(3, dtype=torch.long)),
+        ],
+        'CrossAttentionBlock': [
+            lambda: models.CrossAttentionBlock(8, 0),
+            lambda: models.CrossAttentionBlock(8, 2, mlp_ratio=0),
+        ],
+        'SegNet': [
+            lambda: models.SegNet(0),
+            lambda: models.SegNet(4, patch=0),
+            lambda: models.SegNet(4)(torch.zeros(1, 1, 6, 6)),
+        ],
+        'MaskedTokenModel': [
+            lambda: models.MaskedTokenModel(0, 8, 1, 2, 16),
+            lambda: models.MaskedTokenModel(10, 8, 1, 2, 0),
+            lambda: models.MaskedTokenModel(10, 8, 1, 2, 16, pad_id=10),
+            lambda: models.MaskedTokenModel(10, 8, 1, 2, 16)(IDS.float()),
+            lambda: models.MaskedTokenModel(10, 8, 1, 2, 16)(IDS + 10),
+        ],
+        'MaskedAutoencoder': [
+            lambda: models.MaskedAutoencoder(8, 3, 1, 8, 1, 2, 8, 1),
+            lambda: models.MaskedAutoencoder(8, 4, 1, 8, 0, 2, 8, 1),
+            lambda: models.MaskedAutoencoder(8, 4, 1, 8, 1, 2, 8, 1)(IMGS[:, :, :4]),
+            lambda: models.MaskedAutoencoder(8, 4, 1, 8, 1, 2, 8, 1)(IMGS, mask_ratio=1.5),
+        ],
+    },
+    'train': {
+        'warmup_cosine': [
+            lambda: train.warmup_cosine(-1, total=10, warmup=1, base_lr=1.0),
+            lambda: train.warmup_cosine(0, total=0, warmup=0, base_lr=1.0),
+            lambda: train.warmup_cosine(0, total=10, warmup=11, base_lr=1.0),
+        ],
+        'init_distributed': [
+            with_env(train.init_distributed, WORLD_SIZE='two'),
+            with_env(train.init_distributed, WORLD_SIZE='0'),
+        ],
+        'shard_batch': [
+            lambda: train.shard_batch(T, 0, 0),
+            lambda: train.shard_batch(T, 2, 2),
+            lambda: train.shard_batch(T[:1], 0, 2),
+        ],
+        'to_device': [lambda: train.to_device(T, 'nodevice')],
+        'History': [lambda: train.History(loss=[1.0, 2.0]).smooth(0)],
+        'LivePlot': [lambda: train.LivePlot(-1), lambda: train.LivePlot(float('nan'))],
+        'device_of': [lambda: train.device_of(torch.nn.Identity())],
+        'evaluating': [lambda: train.evaluating('model').__enter__()],
+        'ema_update': [
+            lambda: train.ema_update(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2), alpha=1.5),
+            lambda: train.ema_update(torch.nn.Linear(2, 2), torch.nn.Linear(2, 3)),
+        ],
+        'fit': [
+            lambda: train.fit(torch.nn.Linear(2, 2), [T], steps=0),
+            lambda: train.fit(torch.nn.Linear(2, 2), [T], steps=2, lr=0),
+            lambda: train.fit(torch.nn.Linear(2, 2), [T], steps=2, warmup=-1),
+            lambda: train.fit(torch.nn.Linear(2, 2), [T], steps=2, eval_every=0),
+        ],
+        'mae_batches': [
+            lambda: train.mae_batches(torch.rand(8, 8)),
+            lambda: train.mae_batches(NAN_IMGS),
+            lambda: train.mae_batches(IMGS, batch_size=0),
+            lambda: train.mae_batches(IMGS, mask_ratio=1.5),
+        ],
+        'pretrain_mae': [
+            lambda: train.pretrain_mae(torch.nn.Linear(2, 2), NAN_IMGS, steps=1),
+            lambda: train.pretrain_mae(torch.nn.Linear(2, 2), IMGS, steps=0),
+        ],
+        'save_checkpoint': [
+            lambda: train.save_checkpoint('model', MISSING),
+            lambda: train.save_checkpoint(torch.nn.Linear(2, 2), MISSING, metadata=[1]),
+        ],
+        'load_checkpoint': [
+            (lambda: train.load_checkpoint(torch.nn.Linear(2, 2), MISSING), FileNotFoundError),
+            lambda: load_into(torch.nn.Linear(2, 3)),
+        ],
+    },
+    'probes': {
+        'binomial_stderr': [
+            lambda: probes.binomial_stderr(1.5, 10),
+            lambda: probes.binomial_stderr(0.5, 0),
+            lambda: probes.binomial_stderr(float('nan'), 10),
+        ],
+        'linear_probe': [
+            lambda: probes.linear_probe(np.zeros(4), [0, 1, 0, 1], np.zeros((2, 2)), [0, 1]),
+            lambda: probes.linear_probe(np.full((4, 2), np.nan), [0, 1, 0, 1], np.zeros((2, 2)), [0, 1]),
+            lambda: probes.linear_probe(np.zeros((4, 2)), [0, 0, 0, 0], np.zeros((2, 2)), [0, 1]),
+            lambda: probes.linear_probe(np.zeros((4, 2)), [0, 1], np.zeros((2, 2)), [0, 1]),
+        ],
+        'pool': [lambda: probes.pool(T[0]), lambda: probes.pool(T, MASK.long())],
+        'extract_features': [
+            lambda: probes.extract_features(lambda b: b, []),
+            lambda: probes.extract_features(lambda b: b, T, batch_size=0),
+        ],
+        'probe_encoder': [lambda: probes.probe_encoder(torch.nn.Linear(2, 2), T, [0, 1], T, [0, 1])],
+        'masked_hits': [
+            lambda: probes.masked_hits(IDS, IDS, MASK.long()),
+            lambda: probes.masked_hits(IDS, IDS, MASK[:, :2]),
+        ],
+        'masked_accuracy': [
+            lambda: probes.masked_accuracy(IDS, IDS, ~MASK),
+            lambda: probes.masked_accuracy(IDS[0], IDS, MASK),
+        ],
+        'paired_difference': [
+            lambda: probes.paired_difference(torch.ones(3), torch.ones(4)),
+            lambda: probes.paired_difference(torch.tensor([1.0, float('nan')]), torch.ones(2)),
+        ],
+        'predict_classes': [
+            lambda: probes.predict_classes(torch.nn.Identity(), torch.rand(8, 8)),
+            lambda: probes.predict_classes(torch.nn.Identity(), NAN_IMGS),
+            lambda: probes.predict_classes(torch.nn.Identity(), IMGS, batch_size=0),
+        ],
+        'confusion_iou': [
+            lambda: probes.confusion_iou(IDS, IDS[:1], 10),
+            lambda: probes.confusion_iou(IDS, IDS, 0),
+            lambda: probes.confusion_iou(IDS, IDS, 3),
+            lambda: probes.confusion_iou(IDS.float(), IDS, 10),
+        ],
+        'segmentation_scores': [
+            lambda: probes.segmentation_scores(SEG, SEG, n_boot=1),
+            lambda: probes.segmentation_scores(SEG + 5, SEG, n_classes=4),
+        ],
+        'paired_miou_gap': [
+            lambda: probes.paired_miou_gap(SEG, SEG, SEG, n_boot=0),
+            lambda: probes.paired_miou_gap(SEG, SEG[:1], SEG),
+        ],
+        'reconstruction_errors': [
+            lambda: probes.reconstruction_errors(torch.nn.Identity(), torch.rand(8, 8)),
+            lambda: probes.reconstruction_errors(torch.nn.Identity(), NAN_IMGS),
+            lambda: probes.reconstruction_errors(torch.nn.Identity(), IMGS, mask_ratio=1.5),
+        ],
+        'content_probe': [
+            lambda: probes.content_probe(np.zeros(4), [0, 1, 0, 1], [0, 0, 1, 1]),
+            lambda: probes.content_probe(np.zeros((4, 2)), [0, 1, 0, 1], [0, 0, 0, 0]),
+            lambda: probes.content_probe(np.zeros((4, 2)), [0, 1, 0, 1], [0, 0, 1, 1], test_frac=1.5),
+        ],
+        'speaker_probe': [
+            lambda: probes.speaker_probe(np.full((4, 2), np.nan), [0, 0, 1, 1], [0, 1, 0, 1]),
+            lambda: probes.speaker_probe(np.zeros((4, 2)), [0, 0, 1, 1], [0, 1]),
+            lambda: probes.speaker_probe(np.zeros((4, 2)), [0, 0, 1, 1], [0, 1, 0, 1], test_frac=0),
+        ],
+    },
+    'text': {
+        'sentence_ids': [
+            lambda: text.sentence_ids('one sentence', None),
+            lambda: text.sentence_ids(['a'], None, max_len=2),
+        ],
+        'pad_batch': [lambda: text.pad_batch([]), lambda: text.pad_batch([[5, 6], []])],
+        'mlm_batches': [
+            lambda: text.mlm_batches([], vocab_size=10),
+            lambda: text.mlm_batches(SEQS, vocab_size=10, batch_size=0),
+            lambda: text.mlm_batches(SEQS, vocab_size=0),
+            lambda: text.mlm_batches(SEQS, vocab_size=10, mask_prob=1.5),
+        ],
+        'held_out_batches': [
+            lambda: text.held_out_batches(SEQS, mask_prob=0),
+            lambda: text.held_out_batches([]),
+            lambda: text.held_out_batches(SEQS, batch_size=0),
+        ],
+        'masked_token_accuracy': [
+            lambda: text.masked_token_accuracy(lambda ids: ids, []),
+            lambda: text.masked_token_accuracy(lambda ids: ids[0], text.held_out_batches(SEQS)),
+        ],
+        'token_counts': [
+            lambda: text.token_counts([], 10),
+            lambda: text.token_counts(SEQS, 0),
+            lambda: text.token_counts(SEQS, 6),
+        ],
+        'UnigramBaseline': [lambda: text.UnigramBaseline([], 10), lambda: text.UnigramBaseline(SEQS, 6)],
+        'BigramBaseline': [
+            lambda: text.BigramBaseline(SEQS, 10, smoothing=0),
+            lambda: text.BigramBaseline([], 10),
+            lambda: text.BigramBaseline(SEQS, 6),
+        ],
+    },
 }
 
 EXEMPT = {
@@ -513,6 +923,27 @@ EXEMPT = {
     },
     'results': {},
     'papers': {'PAPERS': 'a constant: the registry'},
+    'masking': {
+        'MaskInfo': 'a NamedTuple container of the outputs of random_mask',
+        'BertCorruption': 'a NamedTuple container of the outputs of bert_corrupt',
+        'NgramMask': 'a NamedTuple container of the outputs of ngram_mask',
+    },
+    'targets': {
+        'Assignment': 'a NamedTuple container of the outputs of assign',
+        'KMeansResult': 'a NamedTuple container of the outputs of kmeans',
+        'UnitCodebook': 'a NamedTuple container of the outputs of fit_units',
+        'VQResult': 'a NamedTuple container of the outputs of VectorQuantizer',
+    },
+    'models': {'Output': "a dataclass container of a model's outputs"},
+    'train': {'in_notebook': 'takes no input'},
+    'probes': {
+        'ProbeResult': 'a frozen dataclass container of the outputs of linear_probe',
+        'MaskedAccuracy': 'a NamedTuple container of the outputs of masked_accuracy',
+    },
+    'text': {
+        **{name: 'a constant: a special id' for name in ('PAD', 'UNK', 'CLS', 'SEP', 'MASK', 'SPECIAL_IDS')},
+        'TokenBatch': 'a NamedTuple container of the outputs of pad_batch',
+    },
 }
 
 ROWS = [

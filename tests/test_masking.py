@@ -318,7 +318,7 @@ BAD = [
     (lambda: simmim_mask(2, input_size=180, mask_patch_size=30, model_patch_size=4), 'not a multiple of model_patch_size'),
     (lambda: time_freq_mask(torch.ones(2, 5), torch.ones(2, 3, dtype=torch.bool)), 'expected a bool tensor'),
     (lambda: mask_stats(torch.ones(2, 5, dtype=torch.int)), 'expected a bool tensor'),
-    (lambda: mask_schedule(0.5, kind='exp'), 'expected one of cosine, linear, constant'),
+    (lambda: mask_schedule(0.5, kind='exp'), "expected one of 'cosine', 'linear', 'constant'"),
     (lambda: mask_schedule(1.2), 'expected values in [0, 1]'),
     (lambda: remask_count(5, 5, 10), 'expected 0 <= t < T'),
     (lambda: restore_order(torch.zeros(2, 3, 4), torch.zeros(2, 5, dtype=torch.long)), 'mask_token'),

@@ -90,7 +90,7 @@ class TransformerEncoderModel(Regressor):
 
 
 def test_fit_rejects_bad_input():
-    with pytest.raises(ValueError, match='steps must be >= 1'): T.fit(Regressor(), make_batch, steps=0)
+    with pytest.raises(ValueError, match='steps = 0; expected a positive integer'): T.fit(Regressor(), make_batch, steps=0)
     with pytest.raises(ValueError, match='Output with a loss'):
         T.fit(Regressor(), lambda s: {'x': make_batch(s)['x'], 'y': None}, steps=1, progress=False)
 

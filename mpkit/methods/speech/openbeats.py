@@ -13,6 +13,7 @@ from ...masking import gather_visible, random_mask, copy_nearest_visible
 from ...losses import masked_cross_entropy
 from ...targets import random_projection_quantizer
 from ...targets import fit_units, label_frames
+from ...train import device_of
 
 # %% auto #0
 __all__ = ['spectrogram_windows', 'RandomProjectionTokenizer', 'PatchTokenModel', 'masked_patch_accuracy', 'FeatureTokenizer']
@@ -85,7 +86,7 @@ def masked_patch_accuracy(model: PatchTokenModel, windows: torch.Tensor, tokens:
     if len(windows) != len(tokens) or len(windows) == 0:
         raise ValueError(f"{len(windows)} windows and {len(tokens)} token rows; expected the same non-zero number")
     model.eval()
-    dev, hits = next(model.parameters()).device, {k: [] for k in ('model', 'majority', 'copy')}
+    dev, hits = device_of(model), {k: [] for k in ('model', 'majority', 'copy')}
     for i in range(0, len(windows), batch_size):
         x, t = windows[i:i + batch_size], tokens[i:i + batch_size]
         info = random_mask(len(x), t.shape[1], ratio, generator=generator)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 import torch
 import torch.nn as nn
-from ...masking import time_mask, freq_mask
+from ...masking import time_mask, freq_mask, copy_nearest_visible
 from ...models import Output, FrameEmbed, LinearHead, TransformerEncoder, sincos_pos_embed
 
 # %% auto #0
@@ -98,10 +98,10 @@ def interpolate_hidden(x: torch.Tensor, hidden: torch.Tensor, *, nearest: bool =
     if x.ndim != 2 or hidden.shape != x.shape[:1] or hidden.dtype != torch.bool:
         raise ValueError(f"x {tuple(x.shape)}, hidden {hidden.dtype} {tuple(hidden.shape)}; expected (T, F) float and (T,) bool")
     if bool(hidden.all()): raise ValueError("every frame is hidden; expected at least one visible frame")
+    if nearest: return copy_nearest_visible(x[None], hidden[None])[0]   # the core's baseline, along the frames
     T, pos = len(x), torch.arange(len(x))
     left = torch.where(~hidden, pos, -1).cummax(0).values
     right = torch.where(~hidden, pos, T).flip(0).cummin(0).values.flip(0)
     left, right = torch.where(left < 0, right, left), torch.where(right >= T, left, right)
     w = torch.where(right > left, (pos - left).float() / (right - left).clamp_min(1), 0.0)
-    if nearest: w = (w > 0.5).float()
     return x[left] * (1 - w[:, None]) + x[right] * w[:, None]

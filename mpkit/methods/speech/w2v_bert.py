@@ -14,6 +14,7 @@ from ...models import Output, TransformerEncoder
 from ...targets import VectorQuantizer
 from ...losses import info_nce, masked_cross_entropy
 from ...models import pad_sequences
+from ...train import device_of
 
 # %% auto #0
 __all__ = ['ConvFeatureEncoder', 'gumbel_temperature', 'joint_loss', 'W2vBERT', 'JointLog', 'code_ids']
@@ -144,7 +145,7 @@ def code_ids(model: W2vBERT, feats: list[torch.Tensor], *, batch_size: int = 32)
     "The code id of every token (noise-free quantizer, no mask) of every utterance `feats` ((T_i, n_mels) float): a list of (T_i // stack,) long."
     if len(feats) == 0: raise ValueError("code_ids got no utterances; expected a list of (T_i, n_mels) frames")
     model.eval()
-    dev, out = next(model.parameters()).device, []
+    dev, out = device_of(model), []
     for i in range(0, len(feats), batch_size):
         x, _ = pad_sequences(feats[i:i + batch_size])
         codes = model.quantizer(model.features(x.to(dev))).codes.cpu()

@@ -13,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from ...masking import BertCorruption, bert_corrupt
 from ...models import Output
-from ...train import History, fit, evaluating
+from ...train import History, fit, evaluating, device_of
 from ...targets import assign, kmeans
 from ...text import MASK, PAD, SPECIAL_IDS, UNK, pad_batch, token_counts
 
@@ -165,7 +165,7 @@ def hidden_token_hits(model: nn.Module, batches: Sequence[BertCorruption]) -> to
     `held_out_batches`) exactly: (n,) bool, batch by batch. The output layer runs at the hidden positions only."""
     if len(batches) == 0: raise ValueError("batches is empty; expected corrupted batches from held_out_batches")
     with evaluating(model):
-        dev = next(model.parameters()).device
+        dev = device_of(model)
         hits = [model.head(model.encode(c.inputs.to(dev))[c.mask.to(dev)]).argmax(-1).cpu() == c.labels[c.mask] for c in batches]
     return torch.cat(hits)
 

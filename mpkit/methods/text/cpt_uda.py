@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from ...models import MaskedTokenModel, Output
 from ...probes import pool
-from ...train import History, fit, evaluating
+from ...train import History, fit, evaluating, device_of
 from ...text import PAD, pad_batch, mlm_batches
 
 # %% auto #0
@@ -124,7 +124,7 @@ def clustered_accuracy(correct: Sequence[bool], groups: Sequence[int]) -> Domain
 def target_accuracy(clf: nn.Module, seqs: Sequence[Sequence[int]], labels, groups, *, batch_size: int = 256) -> DomainAccuracy:
     "Accuracy of `clf` (ids (B, L) -> `Output.pred` (B, C)) on `seqs` with `labels` (N,), clustered by `groups` (N,)."
     with evaluating(clf):
-        device = next(clf.parameters()).device
+        device = device_of(clf)
         pred = torch.cat([clf(pad_batch(seqs[i:i + batch_size]).ids.to(device)).pred.argmax(-1).cpu()
                           for i in range(0, len(seqs), batch_size)])
     return clustered_accuracy((pred.numpy() == np.asarray(labels)), groups)

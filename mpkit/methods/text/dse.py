@@ -154,14 +154,12 @@ def time_candidate_scoring(teacher: PairScorer, student: TwoTower, seqs: Sequenc
         for _ in range(repeats):
             t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
         return min(times)
-    was = teacher.training, student.training
-    teacher.eval(); student.eval()
-    q = pad_batch([seqs[query]]).ids
-    t_teacher = best(lambda: torch.cat([teacher(q.expand(len(c), -1), pad_batch([seqs[i] for i in c]).ids).pred
-                                        for c in (candidates[s:s + batch_size] for s in range(0, len(candidates), batch_size))]))
-    embed = lambda: torch.cat([student.embed(pad_batch([seqs[c] for c in candidates[s:s + batch_size]]).ids)
-                               for s in range(0, len(candidates), batch_size)])
-    t_index, cand = best(embed), embed()
-    t_student = best(lambda: student.score(student.embed(q).expand(len(cand), -1), cand))
-    teacher.train(was[0]); student.train(was[1])
+    with evaluating(teacher), evaluating(student):
+        q = pad_batch([seqs[query]]).ids
+        t_teacher = best(lambda: torch.cat([teacher(q.expand(len(c), -1), pad_batch([seqs[i] for i in c]).ids).pred
+                                            for c in (candidates[s:s + batch_size] for s in range(0, len(candidates), batch_size))]))
+        embed = lambda: torch.cat([student.embed(pad_batch([seqs[c] for c in candidates[s:s + batch_size]]).ids)
+                                   for s in range(0, len(candidates), batch_size)])
+        t_index, cand = best(embed), embed()
+        t_student = best(lambda: student.score(student.embed(q).expand(len(cand), -1), cand))
     return {'teacher': t_teacher, 'student': t_student, 'index': t_index}

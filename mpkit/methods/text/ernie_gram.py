@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from ...models import MaskedTokenModel, Output
 from ...masking import span_mask
 from ...text import MASK, SPECIAL_IDS, pad_batch
+from ...train import device_of, evaluating
 
 # %% auto #0
 __all__ = ['SCHEMES', 'association_score', 'Lexicon', 'ngram_lexicon', 'phrase_occurrences', 'pick_ngrams', 'NgramBatch',
@@ -237,8 +238,7 @@ def phrase_recovery(predict: nn.Module | Callable, batches: Sequence[NgramBatch]
         if len(rows) == 0: continue
         ln, hidden = lengths[b.ngram_labels[rows, cols]], b.labels != -100
         if isinstance(predict, nn.Module):
-            was = predict.training; predict.eval()
-            logits = predict(b.ids.to(next(predict.parameters()).device)).pred.cpu(); predict.train(was)
+            with evaluating(predict): logits = predict(b.ids.to(device_of(predict))).pred.cpu()
             pred = logits.argmax(-1)
             nlls.append(_phrase_mean(F.cross_entropy(logits.transpose(1, 2), b.labels.clamp(min=0), reduction='none'), rows, cols, ln))
         else: pred = predict(b.ids, b.ngram_labels) if with_ngrams else predict(b.ids)

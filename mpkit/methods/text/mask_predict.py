@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from ...models import MaskedTokenModel, Output
 from ...masking import remask_count
 from ...text import PAD, CLS, SEP, MASK
+from ...train import device_of
 
 # %% auto #0
 __all__ = ['fixed_length', 'local_shuffle', 'pair_ids', 'target_slice', 'cmlm_batches', 'Decoding', 'mask_predict', 'Seq2SeqLM',
@@ -73,7 +74,7 @@ def mask_predict(model: nn.Module, src: torch.Tensor, *, iterations: int = 10,  
                  kind: str = 'linear') -> Decoding:                             # Mask-Predict: linear decay of the masked count
     """Decode targets as long as `src (B, N) long` with a conditional MLM (`model(ids).pred`: (B, 2N+3, V) logits)."""
     if iterations < 1: raise ValueError(f"iterations = {iterations}; expected >= 1")
-    src = src.to(next(model.parameters()).device)
+    src = src.to(device_of(model))
     B, N = src.shape
     tgt, probs = torch.full_like(src, MASK), torch.zeros(B, N, device=src.device)
     masked, rounds = torch.ones(B, N, dtype=torch.bool), []
@@ -135,7 +136,7 @@ def greedy_decode(lm: Seq2SeqLM, src: torch.Tensor) -> torch.Tensor:
     "The `N` target tokens for `src (B, N) long` from a causal `Seq2SeqLM`, one argmax per forward pass: (B, N) long."
     if not lm.causal: raise ValueError("lm is not causal; expected Seq2SeqLM(..., causal=True)")
     B, N = src.shape
-    ids = pair_ids(src, src)[:, :N + 2].to(next(lm.parameters()).device)
+    ids = pair_ids(src, src)[:, :N + 2].to(device_of(lm))
     for _ in range(N):
         logits = lm.logits(ids, N)[:, -1]
         logits[:, [PAD, CLS, SEP, MASK]] = float('-inf')

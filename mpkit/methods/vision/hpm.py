@@ -14,7 +14,7 @@ from ...masking import random_mask
 from ...models import Output, MaskedAutoencoder, MAEDecoder, patchify
 from ...explorers import MaskExplorer
 from ...probes import probe_encoder
-from ...train import History, fit
+from ...train import History, fit, evaluating
 
 # %% auto #0
 __all__ = ['ranking_loss', 'easy_to_hard', 'hard_mask', 'HardPatchesMAE', 'hpm_batches', 'pretrain_hpm', 'patch_difficulty',
@@ -116,20 +116,19 @@ def patch_difficulty(model, imgs: torch.Tensor, *, mask_ratio: float = 0.75, see
     """Reconstruction loss of every patch of `imgs` (N, C, H, W), averaged over rounds in which it is hidden: the patches
     are split into random groups of the visible size, each group visible once. `model(imgs, mask=)` must return
     `pred` and `target` (N, L, P), like `MaskedAutoencoder` or `HardPatchesMAE`. Returns (N, L) float."""
-    g, was = torch.Generator().manual_seed(seed), model.training
-    model.eval()
+    g = torch.Generator().manual_seed(seed)
     L = model.grid[0] * model.grid[1]
     n_keep = L - int(math.floor(mask_ratio * L + 0.5))
     if not 0 < n_keep < L: raise ValueError(f"mask_ratio = {mask_ratio} leaves {n_keep} of {L} patches visible; expected between 1 and {L - 1}")
     order = torch.rand(len(imgs), L, generator=g).argsort(1)
     total, count = torch.zeros(len(imgs), L), torch.zeros(len(imgs), L)
-    for r in range(math.ceil(L / n_keep)):
-        keep = order.roll(-r * n_keep, 1)[:, :n_keep]         # the last round wraps around: still n_keep visible
-        mask = torch.ones(len(imgs), L, dtype=torch.bool).scatter_(1, keep, False)
-        out = model(imgs, mask=mask)
-        total += (out.pred - out.target).square().mean(-1) * mask
-        count += mask
-    model.train(was)
+    with evaluating(model):
+        for r in range(math.ceil(L / n_keep)):
+            keep = order.roll(-r * n_keep, 1)[:, :n_keep]         # the last round wraps around: still n_keep visible
+            mask = torch.ones(len(imgs), L, dtype=torch.bool).scatter_(1, keep, False)
+            out = model(imgs, mask=mask)
+            total += (out.pred - out.target).square().mean(-1) * mask
+            count += mask
     return total / count
 
 def rank_quality(scores: torch.Tensor, truth: torch.Tensor, *, k: int = 6) -> dict:   # 6 = 0.5 x 12 hidden patches
