@@ -7,7 +7,7 @@ assert 'site-packages' in here.parts, f'mpkit imported from {here}, not from the
 assert mpkit.config.repo_root() is None, 'an installed wheel should not see a checkout'
 assert len(mpkit.papers.PAPERS) == 42
 # every implemented paper's functions import from the wheel (the method family packages are in it)
-problems = [msg for p in mpkit.papers.PAPERS for msg in mpkit.papers.check_paper(p)]
+problems = [msg for p in mpkit.papers.PAPERS.values() for msg in mpkit.papers.check_paper(p)]
 assert not problems, problems
 import mpkit.data
 d = mpkit.data.data_dir()

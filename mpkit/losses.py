@@ -40,17 +40,22 @@ def _masked_regression(pred, target, mask, allow_empty, fn, elementwise):
     _check_float(pred, "pred", fn); _check_float(target, "target", fn)
     if pred.shape != target.shape:
         raise ValueError(f"{fn}: pred has shape {tuple(pred.shape)} but target has {tuple(target.shape)}; expected equal shapes")
-    check_mask('mask', mask, shape=pred.shape[:2])
     err = elementwise(pred, target, reduction="none")
+    if pred.ndim > 2 and isinstance(mask, torch.Tensor) and mask.shape == pred.shape:
+        check_mask('mask', mask)                       # element-wise: the mean over the selected elements
+        return _masked_mean(err, mask, allow_empty, fn)
+    check_mask('mask', mask, shape=pred.shape[:2])
     per_token = err.flatten(2).mean(-1) if err.ndim > 2 else err
     return _masked_mean(per_token, mask, allow_empty, fn)
 
 def masked_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *, allow_empty: bool = False) -> torch.Tensor:
-    "Mean over masked tokens of the per-token mean squared error. pred, target: (B, L[, D]) float; mask: (B, L) bool."
+    """Mean over masked tokens of the per-token mean squared error. pred, target: (B, L[, D]) float; mask: (B, L) bool,
+    or (B, L, D) bool for an element-wise mask (the mean over the selected elements)."""
     return _masked_regression(pred, target, mask, allow_empty, "masked_mse", F.mse_loss)
 
 def masked_l1(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *, allow_empty: bool = False) -> torch.Tensor:
-    "Mean over masked tokens of the per-token mean absolute error. pred, target: (B, L[, D]) float; mask: (B, L) bool."
+    """Mean over masked tokens of the per-token mean absolute error. pred, target: (B, L[, D]) float; mask: (B, L) bool,
+    or (B, L, D) bool for an element-wise mask (the mean over the selected elements)."""
     return _masked_regression(pred, target, mask, allow_empty, "masked_l1", F.l1_loss)
 
 # %% ../nbs/04_losses.ipynb #97e4c361

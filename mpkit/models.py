@@ -8,6 +8,7 @@ Docs: https://mpkit.github.io/mpkit/models.html.md"""
 from __future__ import annotations
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -16,8 +17,8 @@ from .checks import check_finite, check_positive, check_ratio
 from .masking import MaskInfo, random_mask, gather_visible, restore_order
 
 # %% auto #0
-__all__ = ['Output', 'pad_sequences', 'attend', 'SelfAttention', 'CrossAttention', 'MLP', 'Block', 'TransformerEncoder',
-           'FrameEmbed', 'patchify', 'unpatchify', 'sincos_pos_embed', 'PatchEmbed', 'TubeEmbed',
+__all__ = ['Output', 'pad_sequences', 'attend', 'SelfAttention', 'CrossAttention', 'MLP', 'Block', 'EncoderOutput',
+           'TransformerEncoder', 'FrameEmbed', 'patchify', 'unpatchify', 'sincos_pos_embed', 'PatchEmbed', 'TubeEmbed',
            'farthest_point_sample', 'knn_group', 'PointGroupEmbed', 'LinearHead', 'mask_info', 'MAEDecoder',
            'CrossAttentionBlock', 'SegNet', 'MaskedTokenModel', 'MaskedAutoencoder']
 
@@ -30,7 +31,9 @@ class Output:
     mask: torch.Tensor | None = None        # (B, L) bool, True = hidden (the positions the loss is taken on)
     target: torch.Tensor | None = None      # what `pred` is compared with
     attentions: list | None = None          # only when asked: one (B, H, L, L) tensor per layer
-    extras: dict = field(default_factory=dict)  # model-specific: hidden states, ids_restore, ...
+    hidden: torch.Tensor | None = None      # (B, L, D): the encoder's final hidden states (after its last norm)
+    hidden_states: list | None = None       # when the model gives them: one (B, L, D) tensor per layer
+    extras: dict = field(default_factory=dict)  # model-specific: quantized vectors, ids_restore, ...
 
 # %% ../nbs/05_models.ipynb #53ff4914
 def pad_sequences(seqs: list[torch.Tensor], *, value=0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -131,10 +134,16 @@ class Block(nn.Module):
         return x + self.mlp(self.norm2(x)), w
 
 # %% ../nbs/05_models.ipynb #051bd778
+class EncoderOutput(NamedTuple):
+    "Everything a `TransformerEncoder` computed, from `TransformerEncoder.layers`."
+    hidden: torch.Tensor         # (B, L, D): after the final LayerNorm (what `forward` returns)
+    hidden_states: list          # one (B, L, D) tensor per block, before the final LayerNorm
+    attentions: list | None      # one (B, H, L, L) tensor per block when asked, else None
+
 class TransformerEncoder(nn.Module):
-    """A stack of pre-norm blocks and a final LayerNorm.
-    `forward(x: (B, L, D), *, pad_mask: (B, L) bool = None, return_attention=False)` returns `(B, L, D)`,
-    or `((B, L, D), [ (B, H, L, L) per layer ])` when `return_attention=True`."""
+    """A stack of pre-norm blocks and a final LayerNorm. `forward(x: (B, L, D), *, pad_mask: (B, L) bool)` always
+    returns the `(B, L, D)` hidden states; `layers(...)` returns an `EncoderOutput` with every block's states
+    and, when asked, the attention weights."""
     def __init__(self, dim, depth, heads, *, mlp_ratio=4, causal=False, dropout=0.0):  # mlp_ratio 4: Vaswani et al. 2017, ViT
         super().__init__()
         check_positive('dim', dim, integer=True)
@@ -143,15 +152,20 @@ class TransformerEncoder(nn.Module):
         self.blocks = nn.ModuleList([Block(dim, heads, mlp_ratio=mlp_ratio, dropout=dropout) for _ in range(depth)])
         self.norm = nn.LayerNorm(dim)
 
-    def forward(self, x, *, pad_mask=None, return_attention=False):
+    def layers(self, x, *, pad_mask=None, causal=None, return_attention=False) -> EncoderOutput:
+        "Run every block: `x` (B, L, D), `pad_mask` (B, L) bool (True = padding); `causal` overrides the encoder's."
         if x.ndim != 3 or x.shape[-1] != self.dim:
             raise ValueError(f"TransformerEncoder: expected x of shape (B, L, {self.dim}); got {tuple(x.shape)}")
-        attns = []
+        causal = self.causal if causal is None else causal
+        states, attns = [], []
         for blk in self.blocks:
-            x, w = blk(x, pad_mask=pad_mask, causal=self.causal, return_attention=return_attention)
-            attns.append(w)
-        x = self.norm(x)
-        return (x, attns) if return_attention else x
+            x, w = blk(x, pad_mask=pad_mask, causal=causal, return_attention=return_attention)
+            states.append(x); attns.append(w)
+        return EncoderOutput(self.norm(x), states, attns if return_attention else None)
+
+    def forward(self, x, *, pad_mask=None) -> torch.Tensor:
+        "The final hidden states `(B, L, D)` of `x` (B, L, D)."
+        return self.layers(x, pad_mask=pad_mask).hidden
 
 # %% ../nbs/05_models.ipynb #ded16c6b
 class FrameEmbed(nn.Module):
@@ -358,8 +372,8 @@ class MAEDecoder(nn.Module):
         D = x.shape[-1]
         x = restore_order(x, ids_restore, mask_token=self.mask_token.view(D))
         if self.pos is not None: x = x + self.pos
-        out = self.blocks(x, return_attention=return_attention)
-        return (self.head(out[0]), out[1]) if return_attention else self.head(out)
+        out = self.blocks.layers(x, return_attention=return_attention)
+        return (self.head(out.hidden), out.attentions) if return_attention else self.head(out.hidden)
 
 class CrossAttentionBlock(nn.Module):
     """Pre-norm cross-attention block: `x + cross(norm(x), norm(context))`, then `x + mlp(norm(x))`.
@@ -405,8 +419,10 @@ class SegNet(nn.Module):
 
 # %% ../nbs/05_models.ipynb #9e90a97e
 class MaskedTokenModel(nn.Module):
-    "Masked language model. `ids: (B, L) long` with `L <= max_len`; `labels: (B, L) long`, -100 where no loss is taken."
-    def __init__(self, vocab_size, dim, depth, heads, max_len, *, pad_id=None, tie=True, pos='learned', mlp_ratio=4, dropout=0.0):
+    """Masked language model. `ids: (B, L) long` with `L <= max_len`; `labels: (B, L) long`, -100 where no loss is taken.
+    With `causal=True` each position sees only itself and the positions before it (a decoder-only language model)."""
+    def __init__(self, vocab_size, dim, depth, heads, max_len, *, pad_id=None, tie=True, pos='learned', mlp_ratio=4,
+                 dropout=0.0, causal=False):
         super().__init__()
         if pos not in ('learned', 'sincos'): raise ValueError(f"pos must be 'learned' or 'sincos'; got {pos!r}, expected one of them")
         check_positive('vocab_size', vocab_size, integer=True)
@@ -418,7 +434,7 @@ class MaskedTokenModel(nn.Module):
         nn.init.normal_(self.tok.weight, std=0.02)     # BERT's init range
         if pos == 'learned': self.pos = nn.Parameter(torch.randn(1, max_len, dim) * 0.02)
         else: self.register_buffer('pos', sincos_pos_embed(dim, max_len)[None], persistent=False)
-        self.encoder = TransformerEncoder(dim, depth, heads, mlp_ratio=mlp_ratio, dropout=dropout)
+        self.encoder = TransformerEncoder(dim, depth, heads, mlp_ratio=mlp_ratio, dropout=dropout, causal=causal)
         self.head = nn.Linear(dim, vocab_size)
         if tie: self.head.weight = self.tok.weight
 
@@ -433,7 +449,8 @@ class MaskedTokenModel(nn.Module):
         self._check(ids)
         pad_mask = (ids == self.pad_id) if self.pad_id is not None else None
         x = self.tok(ids) + self.pos[:, :ids.shape[1]]
-        return self.encoder(x, pad_mask=pad_mask, return_attention=return_attention)
+        out = self.encoder.layers(x, pad_mask=pad_mask, return_attention=return_attention)
+        return (out.hidden, out.attentions) if return_attention else out.hidden
 
     def forward(self, ids, labels=None, *, return_attention=False) -> Output:
         h, attns = self.encode(ids, return_attention=True) if return_attention else (self.encode(ids), None)
@@ -444,7 +461,7 @@ class MaskedTokenModel(nn.Module):
             mask = labels != -100
             # no position to predict: a zero that still belongs to the graph, instead of cross_entropy's nan
             loss = F.cross_entropy(logits[mask], labels[mask]) if mask.any() else logits.sum() * 0
-        return Output(loss=loss, pred=logits, mask=mask, target=labels, attentions=attns, extras={'hidden': h})
+        return Output(loss=loss, pred=logits, mask=mask, target=labels, attentions=attns, hidden=h)
 
 # %% ../nbs/05_models.ipynb #1a909fef
 def _norm_patches(target, eps=1e-6):
@@ -477,8 +494,8 @@ class MaskedAutoencoder(nn.Module):
         info = (random_mask(B, L, mask_ratio, generator=generator, device=None if generator is not None else x.device)
                 if mask is None else mask_info(mask.to(x.device)))
         mask, ids_keep, ids_restore = (t.to(x.device) for t in info)
-        latent = self.encoder(gather_visible(x, ids_keep), return_attention=return_attention)
-        latent, attns = latent if return_attention else (latent, None)
+        enc = self.encoder.layers(gather_visible(x, ids_keep), return_attention=return_attention)
+        latent, attns = enc.hidden, enc.attentions
         pred = self.decoder(latent, ids_restore)
         target = self.target(imgs)
         per_patch = (pred - target).square().mean(-1)

@@ -934,7 +934,8 @@ EXEMPT = {
         'UnitCodebook': 'a NamedTuple container of the outputs of fit_units',
         'VQResult': 'a NamedTuple container of the outputs of VectorQuantizer',
     },
-    'models': {'Output': "a dataclass container of a model's outputs"},
+    'models': {'Output': "a dataclass container of a model's outputs",
+               'EncoderOutput': 'a NamedTuple container of the outputs of TransformerEncoder.layers'},
     'train': {'in_notebook': 'takes no input'},
     'probes': {
         'ProbeResult': 'a frozen dataclass container of the outputs of linear_probe',

@@ -76,7 +76,7 @@ def test_attention_layer_and_head_change_heatmap(text_out):
 def test_attention_image_and_audio_views():
     torch.manual_seed(0)
     mae = MaskedAutoencoder(16, 4, 1, 16, 1, 2, 16, 1).eval()
-    with torch.no_grad(): _, att = mae.encoder(mae.embed(torch.rand(1, 1, 16, 16)) + mae.pos, return_attention=True)
+    with torch.no_grad(): att = mae.encoder.layers(mae.embed(torch.rand(1, 1, 16, 16)) + mae.pos, return_attention=True).attentions
     ex = AttentionExplorer(att, image=np.random.rand(16, 16))
     r0 = ex.row.copy(); ex.query.value = 5
     assert ex.row.shape == (16,) and not np.allclose(r0, ex.row)

@@ -69,7 +69,7 @@ def test_model_hides_what_is_under_the_mask():
     with torch.no_grad():
         torch.testing.assert_close(model(x2.reshape(2, 40, 6), mask=mask).pred, model(x, mask=mask).pred)
     out = model(x, torch.randint(0, 5, (2, 20), generator=gen(2)), mask)
-    assert out.loss.ndim == 0 and out.pred.shape == (2, 20, 5) and len(out.extras['hidden']) == 2
+    assert out.loss.ndim == 0 and out.pred.shape == (2, 20, 5) and len(out.hidden_states) == 2
     with pytest.raises(ValueError, match='without a mask'): model(x, torch.zeros(2, 20, dtype=torch.long))
     with pytest.raises(ValueError, match='odd number'): HuBERT(6, 5, pos_kernel=4)
 

@@ -24,7 +24,8 @@ def test_attention_capture_matches_fused_path(causal):
     x = torch.randn(3, 12, 32)
     pad = torch.zeros(3, 12, dtype=torch.bool); pad[2, 9:] = True
     y = enc(x, pad_mask=pad)
-    y2, attns = enc(x, pad_mask=pad, return_attention=True)
+    out = enc.layers(x, pad_mask=pad, return_attention=True)
+    y2, attns = out.hidden, out.attentions
     torch.testing.assert_close(y, y2, atol=1e-5, rtol=1e-5)
     assert len(attns) == 3 and all(a.shape == (3, 4, 12, 12) for a in attns)
     for a in attns:
@@ -40,7 +41,7 @@ def test_attention_weights_only_computed_when_asked(monkeypatch):
     enc = M.TransformerEncoder(16, 2, 2)
     out = enc(torch.randn(2, 5, 16))
     assert torch.is_tensor(out) and len(calls) == 2           # the fused kernel, once per layer
-    enc(torch.randn(2, 5, 16), return_attention=True)
+    enc.layers(torch.randn(2, 5, 16), return_attention=True)
     assert len(calls) == 2                                     # the explicit path does not call it
 
 
@@ -150,7 +151,7 @@ def test_masked_token_model_loss_mask_and_padding():
     torch.testing.assert_close(out.loss, F.cross_entropy(out.pred[:, 2], ids[:, 2]))
     assert (out.attentions[0][1, :, :, 8:] == 0).all()            # padding is attended by nobody
     torch.testing.assert_close(m.encode(ids[1:, :8]), m.encode(ids)[1:, :8], atol=1e-5, rtol=1e-5)
-    assert out.extras['hidden'].shape == (2, 12, 32)
+    assert out.hidden.shape == (2, 12, 32)
     assert m(ids).loss is None
     with pytest.raises(ValueError, match='shape of ids'): m(ids, labels[:, :5])
 

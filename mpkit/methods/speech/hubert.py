@@ -81,12 +81,9 @@ class HuBERT(nn.Module):
 
     def hidden_states(self, feats, *, mask=None, pad=None) -> list[torch.Tensor]:
         "One (B, L, dim) tensor per layer; the last one after the encoder's final LayerNorm."
-        x, hs = self.tokens(feats, mask=mask, pad=pad), []
-        for blk in self.encoder.blocks:
-            x, _ = blk(x, pad_mask=pad)
-            hs.append(x)
-        hs[-1] = self.encoder.norm(x)
-        return hs
+        x = self.tokens(feats, mask=mask, pad=pad)
+        out = self.encoder.layers(x, pad_mask=pad)
+        return out.hidden_states[:-1] + [out.hidden]
 
     def forward(self, feats, units=None, mask=None, pad=None) -> Output:
         "Unit logits (B, L, K) for every token; given `units` (B, L) long and `mask`, HuBERT's loss on the hidden tokens."
@@ -97,7 +94,7 @@ class HuBERT(nn.Module):
             check_ids('units', units, vocab_size=logits.shape[-1], ndim=2)
             check_mask('mask', mask, shape=units.shape)
             loss = self.unit_loss(logits, units, mask, pad)
-        return Output(loss=loss, pred=logits, mask=mask, target=units, extras=dict(hidden=hs))
+        return Output(loss=loss, pred=logits, mask=mask, target=units, hidden=hs[-1], hidden_states=hs)
 
 # %% ../../../nbs/speech/00_hubert.ipynb #d61cd2bc
 @torch.no_grad()

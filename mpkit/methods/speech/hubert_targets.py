@@ -74,4 +74,4 @@ class MultiTargetHuBERT(HuBERT):
             check_ids('units', units, ndim=3)
             losses = [self.unit_loss(lg, units[..., j], mask, pad) for j, lg in enumerate(logits)]
             loss = sum(w * l for w, l in zip(self.weights, losses))
-        return Output(loss=loss, pred=logits[0], mask=mask, target=units, extras=dict(hidden=hs, logits=logits, losses=losses))
+        return Output(loss=loss, pred=logits[0], mask=mask, target=units, hidden=hs[-1], hidden_states=hs, extras=dict(logits=logits, losses=losses))

@@ -58,7 +58,7 @@ class TopicHuBERT(HuBERT):
 
     def forward(self, feats, units=None, mask=None, pad=None, topic=None) -> Output:
         out = super().forward(feats, units, mask, pad)
-        h = out.extras['hidden'][-1]
+        h = out.hidden
         keep = torch.ones(h.shape[:2], dtype=h.dtype, device=h.device) if pad is None else (~pad).to(h.dtype)
         pooled = (h * keep[..., None]).sum(1) / keep.sum(1, keepdim=True).clamp_min(1)
         logits = self.topic_head(pooled)

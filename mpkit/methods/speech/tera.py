@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 from ...masking import time_mask, freq_mask, copy_nearest_visible
 from ...models import Output, FrameEmbed, LinearHead, TransformerEncoder, sincos_pos_embed
+from ...losses import masked_l1
 
 # %% auto #0
 __all__ = ['Alteration', 'tera_alter', 'tera_l1', 'TERA', 'interpolate_hidden']
@@ -60,7 +61,7 @@ def tera_l1(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> tor
         raise ValueError(f"pred {tuple(pred.shape)}, target {tuple(target.shape)}, mask {mask.dtype} {tuple(mask.shape)}; "
                          "expected equal (B, T, F) shapes and a bool mask")
     if not bool(mask.any()): raise ValueError("the mask selects no bin; expected at least one altered bin")
-    return (pred - target).abs()[mask].mean()
+    return masked_l1(pred, target, mask)              # the core's L1 with an element-wise mask
 
 class TERA(nn.Module):
     """Transformer encoder over frames `altered: (B, T, F)` float -> reconstruction (B, T, F). With `target` (B, T, F) and
@@ -75,12 +76,8 @@ class TERA(nn.Module):
     def hidden_states(self, x, *, pad=None) -> list[torch.Tensor]:
         "One (B, T, dim) tensor per layer; the last one after the encoder's final LayerNorm."
         if x.shape[1] > len(self.pos): raise ValueError(f"{x.shape[1]} frames; expected at most max_len = {len(self.pos)}")
-        h, hs = self.norm(self.embed(x)) + self.pos[:x.shape[1]], []
-        for blk in self.encoder.blocks:
-            h, _ = blk(h, pad_mask=pad)
-            hs.append(h)
-        hs[-1] = self.encoder.norm(h)
-        return hs
+        out = self.encoder.layers(self.norm(self.embed(x)) + self.pos[:x.shape[1]], pad_mask=pad)
+        return out.hidden_states[:-1] + [out.hidden]
 
     def forward(self, altered, target=None, mask=None, pad=None) -> Output:
         hs = self.hidden_states(altered, pad=pad)
@@ -88,7 +85,7 @@ class TERA(nn.Module):
         if target is not None:
             if mask is None: raise ValueError("target given without a mask; expected the (B, T, F) bool mask of altered bins")
             loss = tera_l1(pred, target, mask if pad is None else mask & ~pad[..., None])
-        return Output(loss=loss, pred=pred, mask=mask, target=target, extras=dict(hidden=hs))
+        return Output(loss=loss, pred=pred, mask=mask, target=target, hidden=hs[-1], hidden_states=hs)
 
 # %% ../../../nbs/speech/05_tera.ipynb #9884ce52
 def interpolate_hidden(x: torch.Tensor, hidden: torch.Tensor, *, nearest: bool = False) -> torch.Tensor:

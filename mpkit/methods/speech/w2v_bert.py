@@ -15,6 +15,7 @@ from ...targets import VectorQuantizer
 from ...losses import info_nce, masked_cross_entropy
 from ...models import pad_sequences
 from ...train import device_of
+from ...checks import check_mask
 
 # %% auto #0
 __all__ = ['ConvFeatureEncoder', 'gumbel_temperature', 'joint_loss', 'W2vBERT', 'JointLog', 'code_ids']
@@ -58,10 +59,6 @@ def joint_loss(contrastive: torch.Tensor, diversity: torch.Tensor, mlm: torch.Te
     return beta * (contrastive + alpha * diversity) + gamma * mlm
 
 # %% ../../../nbs/speech/04_w2v_bert.ipynb #964d285a
-def _check_bool(name, t, B, L):
-    if t is not None and (t.dtype != torch.bool or tuple(t.shape) != (B, L)):
-        raise ValueError(f"{name} is {t.dtype} {tuple(t.shape)}; expected a ({B}, {L}) bool tensor (one per token, L = T // stack)")
-
 class W2vBERT(nn.Module):
     """Toy w2v-BERT over log-mel frames `feats: (B, T, n_mels)` float, tokens (B, L = T // stack, dim).
     forward(feats, mask=None, pad=None, *, generator=None) -> Output(pred = MLM code logits (B, L, num_codes),
@@ -89,15 +86,13 @@ class W2vBERT(nn.Module):
 
     def _layers(self, z, mask, pad):
         B, L = z.shape[:2]
-        _check_bool('mask', mask, B, L); _check_bool('pad', pad, B, L)
+        if mask is not None: check_mask('mask', mask, shape=(B, L))   # one per token, L = T // stack
+        if pad is not None: check_mask('pad', pad, shape=(B, L))
         x = z if mask is None else torch.where(mask[..., None], self.mask_emb.to(z.dtype), z)
         if pad is not None: x = x.masked_fill(pad[..., None], 0.0)
-        x, hs = x + F.gelu(self.pos(x.transpose(1, 2))).transpose(1, 2), []
-        for blk in self.encoder.blocks:
-            x, _ = blk(x, pad_mask=pad)
-            hs.append(x)
-        hs[-1] = self.encoder.norm(x)
-        return hs
+        x = x + F.gelu(self.pos(x.transpose(1, 2))).transpose(1, 2)
+        out = self.encoder.layers(x, pad_mask=pad)
+        return out.hidden_states[:-1] + [out.hidden]
 
     def hidden_states(self, feats, *, mask=None, pad=None) -> list[torch.Tensor]:
         "One (B, L, dim) tensor per block (contrastive blocks first); the last one after the final LayerNorm."
@@ -109,7 +104,7 @@ class W2vBERT(nn.Module):
         vq = self.quantizer(z, generator=generator)
         ids = self.quantizer.to_logits(z).argmax(-1)                 # noise-free codes: the MLM targets
         logits, loss = self.mlm_head(hs[-1]), None
-        extras = dict(hidden=hs, quantized=vq.quantized, perplexity=vq.perplexity, diversity=vq.loss)
+        extras = dict(quantized=vq.quantized, perplexity=vq.perplexity, diversity=vq.loss)
         if mask is not None:
             hidden = mask if pad is None else mask & ~pad
             context = self.project(self.context_norm(hs[self.n_contrastive - 1]))
@@ -120,7 +115,7 @@ class W2vBERT(nn.Module):
             extras.update(contrastive=nce.loss, mlm=mlm, contrastive_accuracy=nce.accuracy, context=context)
             self.last_losses = dict(contrastive=nce.loss.item(), diversity=vq.loss.item(), mlm=mlm.item(),
                                     perplexity=vq.perplexity.item(), contrastive_accuracy=nce.accuracy.item())
-        return Output(loss=loss, pred=logits, mask=mask, target=ids, extras=extras)
+        return Output(loss=loss, pred=logits, mask=mask, target=ids, hidden=hs[-1], hidden_states=hs, extras=extras)
 
 # %% ../../../nbs/speech/04_w2v_bert.ipynb #832ee449
 class JointLog:

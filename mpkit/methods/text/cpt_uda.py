@@ -82,7 +82,7 @@ class SentenceClassifier(nn.Module):
         if labels is not None and labels.shape != ids.shape[:1]:
             raise ValueError(f"labels have shape {tuple(labels.shape)}; expected ({ids.shape[0]},), one per sentence")
         loss = F.cross_entropy(logits, labels) if labels is not None else None
-        return Output(loss=loss, pred=logits, target=labels, extras={'hidden': h})
+        return Output(loss=loss, pred=logits, target=labels, hidden=h)
 
 # %% ../../../nbs/text/06_cpt_uda.ipynb #cf85aed6
 def labelled_batches(seqs: Sequence[Sequence[int]], labels: Sequence[int], *, batch_size: int = 32,

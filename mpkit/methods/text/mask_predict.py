@@ -107,8 +107,7 @@ class Seq2SeqLM(nn.Module):
         m._check(ids)
         pos = torch.cat([torch.arange(n + 2), torch.arange(1, L - n - 1)]).to(ids.device)
         x = m.tok(ids) + m.pos[0, pos] + self.segment((torch.arange(L, device=ids.device) >= n + 2).long())
-        for blk in m.encoder.blocks: x, _ = blk(x, causal=self.causal)
-        return m.head(m.encoder.norm(x))
+        return m.head(m.encoder.layers(x, causal=self.causal).hidden)
 
     def forward(self, ids: torch.Tensor, labels: torch.Tensor | None = None) -> Output:
         "`ids, labels: (B, 2N+3) long`; `Output.pred`: (B, 2N+3, V) logits (causal: position i predicts token i + 1)."

@@ -125,7 +125,8 @@ class CausalLM(nn.Module):
             raise ValueError(f"ids must be a (B, L) long tensor with 0 < L <= max_len={self.max_len}; got {tuple(ids.shape)} {ids.dtype}")
         x = self.tok(ids) + self.pos[:, :ids.shape[1]]
         if self.prev is not None: x = x + self.prev(F.pad(ids[:, :-1], (1, 0), value=PAD))
-        return self.decoder(x, return_attention=return_attention)
+        out = self.decoder.layers(x, return_attention=return_attention)
+        return (out.hidden, out.attentions) if return_attention else out.hidden
 
     def forward(self, ids, labels=None, answers=None, *, return_attention: bool = False) -> Output:
         h, attns = self.encode(ids, return_attention=True) if return_attention else (self.encode(ids), None)
@@ -140,7 +141,7 @@ class CausalLM(nn.Module):
             else: term = logits.sum() * 0
             loss = term if loss is None else loss + term
         return Output(loss=loss, pred=logits, mask=None if labels is None else labels != -100, target=labels,
-                      attentions=attns, extras={'hidden': h})
+                      attentions=attns, hidden=h)
 
 # %% ../../../nbs/text/04_meap.ipynb #6ebdb2c6
 class RetrievalResult(NamedTuple):

@@ -81,7 +81,7 @@ class SimMIM(nn.Module):
         h = self.encoder(x)
         pred, target = self.head(h), patchify(imgs, self.patch)
         loss = masked_l1(pred, target, mask, allow_empty=True)
-        return Output(loss=loss, pred=pred, mask=mask, target=target, extras={'hidden': h})
+        return Output(loss=loss, pred=pred, mask=mask, target=target, hidden=h)
 
     encode = MaskedAutoencoder.encode   # probe features as in MAE: all patches, no mask
 
