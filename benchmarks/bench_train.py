@@ -52,7 +52,7 @@ def step_flops(d: int, layers: int, B: int, S: int) -> float:
 
 class PlainSelfAttention(SelfAttention):
     "SelfAttention without the capture branch or mask handling: only the fused kernel."
-    def forward(self, x, *, pad_mask=None, causal=False, return_attention=False):
+    def forward(self, x, *, pad=None, causal=False, return_attention=False):
         B, L, D = x.shape
         q, k, v = self.qkv(x).view(B, L, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)
         out = F.scaled_dot_product_attention(q, k, v)

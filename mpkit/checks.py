@@ -90,17 +90,21 @@ def check_finite(
                      "expected finite numbers")
 
 # %% ../nbs/00a_checks.ipynb #239bb84c
+_MEANS = dict(pad='padding', maskable='may be hidden')
+
 def check_mask(
     name: str,  # the argument's name, as the caller's signature spells it
     mask,  # a bool tensor, True = hidden
     *,
     shape=None,  # the shape it must have: a tuple or torch.Size, None in a place for any size
     ndim: int | None = None,  # the number of dimensions it must have, when the sizes are free
+    means: str | None = None,  # what True means, for the error; None: from `name` (pad, maskable), else hidden
 ):  # `mask`, unchanged
     "Check that `mask` is a bool tensor (True = hidden), of `shape` or with `ndim` dimensions."
     if not _is_tensor(mask) or mask.dtype != sys.modules['torch'].bool:
         got = f'has dtype {mask.dtype}' if _is_tensor(mask) else f'is {_show(mask)}'
-        raise ValueError(f"{name} {got}; expected a bool tensor (True = hidden)")
+        means = means or _MEANS.get(name, 'hidden')
+        raise ValueError(f"{name} {got}; expected a bool tensor (True = {means})")
     if shape is not None:
         want = tuple(shape)
         if mask.ndim != len(want) or any(w not in (None, s) for w, s in zip(want, mask.shape)):

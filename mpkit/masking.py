@@ -121,7 +121,7 @@ def copy_nearest_visible(
     values: torch.Tensor,  # (B, L) ids or (B, L, ...) features of every position
     mask: torch.Tensor,    # (B, L) bool, True = hidden
     *,
-    valid: torch.Tensor | None = None,    # (B, L) bool, True = a real position, False = padding; None: all real
+    pad: torch.Tensor | None = None,      # (B, L) bool, True = padding; None: no padding
     grid: tuple[int, int] | None = None,  # (H, W) with H * W = L: nearest on that grid; None: along the sequence
 ) -> torch.Tensor:
     "Every position takes the value of the nearest visible real position: the shape of `values`."
@@ -129,11 +129,10 @@ def copy_nearest_visible(
     B, L = mask.shape
     if values.shape[:2] != (B, L):
         raise ValueError(f"values have shape {tuple(values.shape)}; expected ({B}, {L}, ...) like the mask")
-    if valid is not None and (valid.dtype != torch.bool or valid.shape != mask.shape):
-        raise ValueError(f"valid is {valid.dtype} {tuple(valid.shape)}; expected a ({B}, {L}) bool tensor")
+    if pad is not None: check_mask('pad', pad, shape=(B, L))
     if grid is not None and (len(grid) != 2 or min(grid) < 1 or grid[0] * grid[1] != L):
         raise ValueError(f"grid = {grid}; expected (H, W) with H * W = L = {L}")
-    vis = ~mask if valid is None else ~mask & valid
+    vis = ~mask if pad is None else ~mask & ~pad
     if not bool(vis.any(1).all()):
         raise ValueError("a row has no visible position to copy from; expected at least one per row")
     idx = _nearest_1d(vis) if grid is None else _nearest_grid(vis, grid)
@@ -141,18 +140,24 @@ def copy_nearest_visible(
     return values.gather(1, idx)
 
 # %% ../nbs/02_masking.ipynb #26f2349c
-def bernoulli_mask(shape: Sequence[int], p: float = 0.15,  # BERT selects 15 %
-                   *, valid: torch.Tensor | None = None, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
-    "Hide each position independently with probability `p`: returns `shape` bool; never hides where `valid` is False."
+def bernoulli_mask(
+    shape: Sequence[int],                      # the mask's shape, e.g. (B, L)
+    p: float = 0.15,                           # probability of hiding each position (BERT selects 15 %)
+    *,
+    maskable: torch.Tensor | None = None,      # `shape` bool, True = may be hidden; None: every position
+    generator: torch.Generator | None = None,  # the random source, for reproducible masks
+    device=None,                               # where to build the mask when there is no `maskable`
+) -> torch.Tensor:
+    "Hide each position independently with probability `p`: `shape` bool, never True where not `maskable`."
     shape = tuple(shape)
     p = float(check_ratio('p', p))
     if len(shape) == 0 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in shape):
         raise ValueError(f"shape = {shape} is not allowed; expected positive integer sizes")
-    dev = valid.device if valid is not None else _device(generator, device)
+    dev = maskable.device if maskable is not None else _device(generator, device)
     mask = torch.rand(shape, generator=generator, device=dev) < p
-    if valid is not None:
-        check_mask('valid', valid)
-        mask &= valid
+    if maskable is not None:
+        check_mask('maskable', maskable)
+        mask &= maskable
     return mask
 
 # %% ../nbs/02_masking.ipynb #e4057536
@@ -176,11 +181,11 @@ def _check_replace(replace):
 
 # %% ../nbs/02_masking.ipynb #8b07d177
 def bert_corrupt(ids: torch.Tensor, *, mask_id: int, vocab_size: int, special_ids: Sequence[int] = (),
-                 valid: torch.Tensor | None = None,
+                 pad: torch.Tensor | None = None,               # (B, L) bool, True = padding
                  mask_prob: float = 0.15,                       # BERT: 15 % of tokens
                  replace: Sequence[float] = (0.8, 0.1, 0.1),   # BERT: [MASK] / random / unchanged
                  min_masked: int = 0, generator: torch.Generator | None = None) -> BertCorruption:
-    """BERT's masked-LM corruption of `ids` (B, L) long. `special_ids` (and `valid` (B, L) bool, False = padding)
+    """BERT's masked-LM corruption of `ids` (B, L) long. `special_ids` (and padding, `pad` True)
     are never selected; random replacements come from the vocabulary without `special_ids` and `mask_id`."""
     check_ids('ids', ids, ndim=2)
     check_nonempty('ids', ids)
@@ -194,11 +199,11 @@ def bert_corrupt(ids: torch.Tensor, *, mask_id: int, vocab_size: int, special_id
     banned = tuple(sorted({int(s) for s in special_ids} | {int(mask_id)}))
     table, pool = _vocab_tables(int(vocab_size), banned, str(ids.device))
     maskable = table[ids]
-    if valid is not None:
-        check_mask('valid', valid)
-        if valid.shape != ids.shape:
-            raise ValueError(f"valid has shape {tuple(valid.shape)}; expected the shape of ids {tuple(ids.shape)}")
-        maskable &= valid
+    if pad is not None:
+        check_mask('pad', pad)
+        if pad.shape != ids.shape:
+            raise ValueError(f"pad has shape {tuple(pad.shape)}; expected the shape of ids {tuple(ids.shape)}")
+        maskable &= ~pad
     u = torch.rand(ids.shape, generator=generator, device=ids.device).masked_fill_(~maskable, 2.0)
     selected = u < mask_prob
     if min_masked > 0:
@@ -234,19 +239,19 @@ def sample_span_lengths(shape, *, p: float = 0.2, max_len: int = 10, generator=N
     return k.long().clamp_(1, max_len)
 
 # %% ../nbs/02_masking.ipynb #0025c150
-def _valid_counts(B, L, valid, dev):
-    if valid is None:
+def _maskable_counts(B, L, maskable, dev):
+    if maskable is None:
         return torch.full((B,), L, device=dev)
-    check_mask('valid', valid, ndim=2)
-    if valid.shape != (B, L):
-        raise ValueError(f"valid has shape {tuple(valid.shape)}; expected ({B}, {L})")
-    return valid.sum(1)
+    check_mask('maskable', maskable, ndim=2)
+    if maskable.shape != (B, L):
+        raise ValueError(f"maskable has shape {tuple(maskable.shape)}; expected ({B}, {L})")
+    return maskable.sum(1)
 
-def _to_full(compact: torch.Tensor, valid: torch.Tensor | None) -> torch.Tensor:
-    "Map a mask over the first n_valid 'compact' slots of each row back to the positions where `valid` is True."
-    if valid is None: return compact
-    slot = (valid.cumsum(1) - 1).clamp_(min=0)
-    return compact.gather(1, slot) & valid
+def _to_full(compact: torch.Tensor, maskable: torch.Tensor | None) -> torch.Tensor:
+    "Map a mask over the first n_maskable 'compact' slots of each row back to the `maskable` positions."
+    if maskable is None: return compact
+    slot = (maskable.cumsum(1) - 1).clamp_(min=0)
+    return compact.gather(1, slot) & maskable
 
 def _first_cover(starts, lengths, L, max_len):
     """Index of the first span covering each position (B, L) long (K where none does), the span positions
@@ -259,20 +264,28 @@ def _first_cover(starts, lengths, L, max_len):
     return first, pos, span_id
 
 # %% ../nbs/02_masking.ipynb #3325cd35
-def span_mask(B: int, L: int, ratio: float = 0.15,  # SpanBERT masks 15 %
-              *, p: float = 0.2, max_len: int = 10,  # SpanBERT: geometric p=0.2 clipped at 10
-              valid: torch.Tensor | None = None, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
-    "Hide exactly `round(ratio * n_valid)` positions per row in geometric spans: returns (B, L) bool."
+def span_mask(
+    B: int,                                    # rows
+    L: int,                                    # positions per row
+    ratio: float = 0.15,                       # share of each row's maskable positions to hide (SpanBERT: 15 %)
+    *,
+    p: float = 0.2,                            # geometric parameter of the span lengths (SpanBERT: 0.2)
+    max_len: int = 10,                         # longest span (SpanBERT: 10)
+    maskable: torch.Tensor | None = None,      # (B, L) bool, True = may be hidden; None: every position
+    generator: torch.Generator | None = None,  # the random source, for reproducible masks
+    device=None,                               # where to build the mask when there is no `maskable`
+) -> torch.Tensor:
+    "Hide exactly `round(ratio * n_maskable)` positions per row in geometric spans: returns (B, L) bool."
     check_positive('B', B, integer=True)
     check_positive('L', L, integer=True)
     ratio = float(check_ratio('ratio', ratio))
-    dev = valid.device if valid is not None else _device(generator, device)
-    n_valid = _valid_counts(B, L, valid, dev)
-    budget = torch.floor(ratio * n_valid.double() + 0.5).long()
+    dev = maskable.device if maskable is not None else _device(generator, device)
+    n_maskable = _maskable_counts(B, L, maskable, dev)
+    budget = torch.floor(ratio * n_maskable.double() + 0.5).long()
     K = max(1, math.ceil(2 * _count(ratio, L) / _span_mean(p, max_len)) + 4)
     lengths = torch.minimum(sample_span_lengths((B, K), p=p, max_len=max_len, generator=generator, device=dev),
-                            n_valid[:, None].clamp(min=1))
-    starts = (torch.rand(B, K, generator=generator, device=dev) * (n_valid[:, None] - lengths + 1)).long()
+                            n_maskable[:, None].clamp(min=1))
+    starts = (torch.rand(B, K, generator=generator, device=dev) * (n_maskable[:, None] - lengths + 1)).long()
     first, pos, span_id = _first_cover(starts, lengths, L, max_len)
     # a position is new for the first span covering it; counting new positions in span order, the span
     # that crosses the budget keeps only its first new positions (trimmed at its right border)
@@ -282,27 +295,27 @@ def span_mask(B: int, L: int, ratio: float = 0.15,  # SpanBERT masks 15 %
     mask = torch.zeros(B, L, dtype=torch.uint8, device=dev).scatter_add_(1, pos.view(B, -1), take.to(torch.uint8)).bool()
     short = budget - order[:, -1].clamp(max=budget)
     if bool((short > 0).any()):
-        mask |= _fill_random(first == K, short, n_valid, generator)
-    return _to_full(mask, valid)
+        mask |= _fill_random(first == K, short, n_maskable, generator)
+    return _to_full(mask, maskable)
 
-def _fill_random(free, n, n_valid, generator):
-    "Pick `n` (B,) random positions among `free` (B, L) bool within the first n_valid slots: (B, L) bool."
+def _fill_random(free, n, n_maskable, generator):
+    "Pick `n` (B,) random positions among `free` (B, L) bool within the first n_maskable slots: (B, L) bool."
     B, L = free.shape; t = torch.arange(L, device=free.device)
-    key = torch.rand(B, L, generator=generator, device=free.device).masked_fill_(~free | (t >= n_valid[:, None]), 2.0)
+    key = torch.rand(B, L, generator=generator, device=free.device).masked_fill_(~free | (t >= n_maskable[:, None]), 2.0)
     rank = torch.empty(B, L, dtype=torch.long, device=free.device).scatter_(1, key.argsort(1), t.expand(B, L))
     return rank < n[:, None]
 
 # %% ../nbs/02_masking.ipynb #eb0e644a
 def _word_runs(word_ids):
     "Run index per token (B, L) long (-1 off words) and run sizes (B, R) long."
-    valid = word_ids >= 0
+    real = word_ids >= 0
     prev = torch.nn.functional.pad(word_ids, (1, 0), value=-1)[:, :-1]
-    start = valid & (word_ids != prev)
+    start = real & (word_ids != prev)
     run = start.long().cumsum(1) - 1
-    run = run.masked_fill_(~valid, -1)
-    R = int(run.max()) + 1 if valid.any() else 1
+    run = run.masked_fill_(~real, -1)
+    R = int(run.max()) + 1 if real.any() else 1
     sizes = torch.zeros(word_ids.shape[0], R + 1, dtype=torch.long, device=word_ids.device)
-    sizes.scatter_add_(1, run.masked_fill(~valid, R), valid.long())
+    sizes.scatter_add_(1, run.masked_fill(~real, R), real.long())
     return run, sizes[:, :R]
 
 def _fill_words(sizes, budget, priority):
@@ -511,17 +524,24 @@ def time_freq_mask(tmask: torch.Tensor, fmask: torch.Tensor) -> torch.Tensor:
     return tmask[:, :, None] | fmask[:, None, :]
 
 # %% ../nbs/02_masking.ipynb #801bdf8a
-def hubert_span_mask(B: int, L: int, *, p: float = 0.08, span: int = 10,  # HuBERT: p = 8 %, l = 10
-                     valid: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Every frame starts a hidden span of `span` frames with probability `p`; the union of the spans is hidden.
-    valid: (B, L) bool (True = real frame) or None. Returns mask (B, L) bool, True = hidden."""
+def hubert_span_mask(
+    B: int,                                    # rows
+    L: int,                                    # frames per row
+    *,
+    p: float = 0.08,                           # probability that a frame starts a span (HuBERT: 8 %)
+    span: int = 10,                            # frames per span (HuBERT: l = 10)
+    pad: torch.Tensor | None = None,           # (B, L) bool, True = padding (at the end of a row); None: none
+    generator: torch.Generator | None = None,  # the random source, for reproducible masks
+) -> torch.Tensor:
+    """Every frame starts a hidden span of `span` frames with probability `p`; the union of the spans is
+    hidden. Returns mask (B, L) bool, True = hidden."""
     check_positive('B', B, integer=True)
     check_positive('L', L, integer=True)
     check_ratio('p', p)
     check_positive('span', span, integer=True)
-    if valid is not None: check_mask('valid', valid, shape=(B, L))
-    n = torch.full((B, 1), L) if valid is None else valid.sum(1, keepdim=True).cpu()
-    if bool((n < 1).any()): raise ValueError("a row of `valid` has no real frame; expected at least one per row")
+    if pad is not None: check_mask('pad', pad, shape=(B, L))
+    n = torch.full((B, 1), L) if pad is None else (~pad).sum(1, keepdim=True).cpu()
+    if bool((n < 1).any()): raise ValueError("a row of `pad` has no real frame; expected at least one per row")
     pos, last = torch.arange(L), (n - span).clamp(min=0)       # a span starts where it still fits
     starts = (torch.rand(B, L, generator=generator) < p) & (pos <= last)
     forced = (torch.rand(B, 1, generator=generator) * (last + 1)).long()
@@ -553,15 +573,18 @@ def remask_count(t: int, T: int, n: int, *, kind: str = 'cosine') -> int:
     return int(math.floor(n * mask_schedule((t + 1) / T, kind=kind) + 1e-9))
 
 # %% ../nbs/02_masking.ipynb #87ac6579
-def mask_stats(mask: torch.Tensor, valid: torch.Tensor | None = None) -> dict:
+def mask_stats(
+    mask: torch.Tensor,                    # (B, ...) bool, True = hidden
+    maskable: torch.Tensor | None = None,  # same shape, bool, True = counts; None: every position
+) -> dict:
     "Achieved ratio per row of a (B, ...) bool mask: dict(per_row (B,) float, mean, min, max)."
     check_mask('mask', mask)
     if mask.dim() < 2 or mask.numel() == 0:
         raise ValueError(f"mask has shape {tuple(mask.shape)}; expected a non-empty (B, ...) tensor")
     m = mask.reshape(mask.shape[0], -1).float()
     denom = torch.full((m.shape[0],), m.shape[1], dtype=torch.float)
-    if valid is not None:
-        check_mask('valid', valid)
-        v = valid.reshape(m.shape).float(); m = m * v; denom = v.sum(1).clamp(min=1)
+    if maskable is not None:
+        check_mask('maskable', maskable)
+        v = maskable.reshape(m.shape).float(); m = m * v; denom = v.sum(1).clamp(min=1)
     per_row = m.sum(1) / denom
     return dict(per_row=per_row, mean=per_row.mean().item(), min=per_row.min().item(), max=per_row.max().item())

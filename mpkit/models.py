@@ -43,13 +43,14 @@ def pad_sequences(seqs: list[torch.Tensor], *, value=0) -> tuple[torch.Tensor, t
     return out, torch.arange(out.shape[1]) >= torch.tensor([len(s) for s in seqs])[:, None]
 
 # %% ../nbs/05_models.ipynb #e90f4076
-def _allowed(pad_mask, causal, Lq, Lk, device):
+def _allowed(pad, causal, Lq, Lk, device):
     "Boolean (B|1, 1, Lq, Lk) mask, True = may attend; None when nothing is hidden."
     allowed = None
-    if pad_mask is not None:
-        if pad_mask.dtype != torch.bool or pad_mask.ndim != 2 or pad_mask.shape[1] != Lk:
-            raise ValueError(f"pad_mask is {tuple(pad_mask.shape)} {pad_mask.dtype}; expected a (B, {Lk}) bool tensor (True = padding)")
-        allowed = ~pad_mask[:, None, None, :]
+    if pad is not None:
+        if pad.dtype != torch.bool or pad.ndim != 2 or pad.shape[1] != Lk:
+            raise ValueError(f"pad is {tuple(pad.shape)} {pad.dtype}; "
+                             f"expected a (B, {Lk}) bool tensor (True = padding)")
+        allowed = ~pad[:, None, None, :]
     if causal:
         tri = torch.ones(Lq, Lk, dtype=torch.bool, device=device).tril()
         allowed = tri if allowed is None else allowed & tri
@@ -83,11 +84,11 @@ class SelfAttention(nn.Module):
         self.heads, self.dropout = heads, dropout
         self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
 
-    def forward(self, x, *, pad_mask=None, causal=False, return_attention=False):
+    def forward(self, x, *, pad=None, causal=False, return_attention=False):
         if x.ndim != 3: raise ValueError(f"x has shape {tuple(x.shape)}; expected (B, L, D)")
         B, L, D = x.shape
         q, k, v = self.qkv(x).view(B, L, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)
-        out, w = attend(q, k, v, allowed=_allowed(pad_mask, causal, L, L, x.device),
+        out, w = attend(q, k, v, allowed=_allowed(pad, causal, L, L, x.device),
                         dropout=self.dropout if self.training else 0.0, return_attention=return_attention)
         return self.proj(out.transpose(1, 2).reshape(B, L, D)), w
 
@@ -100,11 +101,11 @@ class CrossAttention(nn.Module):
         self.heads, self.dropout = heads, dropout
         self.q, self.kv, self.proj = nn.Linear(dim, dim), nn.Linear(context_dim or dim, 2 * dim), nn.Linear(dim, dim)
 
-    def forward(self, x, context, *, pad_mask=None, return_attention=False):
+    def forward(self, x, context, *, pad=None, return_attention=False):
         (B, Lq, D), Lk = x.shape, context.shape[1]
         q = self.q(x).view(B, Lq, self.heads, -1).transpose(1, 2)
         k, v = self.kv(context).view(B, Lk, 2, self.heads, -1).permute(2, 0, 3, 1, 4)
-        out, w = attend(q, k, v, allowed=_allowed(pad_mask, False, Lq, Lk, x.device),
+        out, w = attend(q, k, v, allowed=_allowed(pad, False, Lq, Lk, x.device),
                         dropout=self.dropout if self.training else 0.0, return_attention=return_attention)
         return self.proj(out.transpose(1, 2).reshape(B, Lq, D)), w
 
@@ -128,8 +129,8 @@ class Block(nn.Module):
         self.norm2, self.mlp = nn.LayerNorm(dim), MLP(dim, int(dim * mlp_ratio), dropout=dropout)
         self.drop = _drop(dropout)
 
-    def forward(self, x, *, pad_mask=None, causal=False, return_attention=False):
-        a, w = self.attn(self.norm1(x), pad_mask=pad_mask, causal=causal, return_attention=return_attention)
+    def forward(self, x, *, pad=None, causal=False, return_attention=False):
+        a, w = self.attn(self.norm1(x), pad=pad, causal=causal, return_attention=return_attention)
         x = x + self.drop(a)
         return x + self.mlp(self.norm2(x)), w
 
@@ -141,7 +142,7 @@ class EncoderOutput(NamedTuple):
     attentions: list | None      # one (B, H, L, L) tensor per block when asked, else None
 
 class TransformerEncoder(nn.Module):
-    """A stack of pre-norm blocks and a final LayerNorm. `forward(x: (B, L, D), *, pad_mask: (B, L) bool)` always
+    """A stack of pre-norm blocks and a final LayerNorm. `forward(x: (B, L, D), *, pad: (B, L) bool)` always
     returns the `(B, L, D)` hidden states; `layers(...)` returns an `EncoderOutput` with every block's states
     and, when asked, the attention weights."""
     def __init__(self, dim, depth, heads, *, mlp_ratio=4, causal=False, dropout=0.0):  # mlp_ratio 4: Vaswani et al. 2017, ViT
@@ -152,20 +153,20 @@ class TransformerEncoder(nn.Module):
         self.blocks = nn.ModuleList([Block(dim, heads, mlp_ratio=mlp_ratio, dropout=dropout) for _ in range(depth)])
         self.norm = nn.LayerNorm(dim)
 
-    def layers(self, x, *, pad_mask=None, causal=None, return_attention=False) -> EncoderOutput:
-        "Run every block: `x` (B, L, D), `pad_mask` (B, L) bool (True = padding); `causal` overrides the encoder's."
+    def layers(self, x, *, pad=None, causal=None, return_attention=False) -> EncoderOutput:
+        "Run every block: `x` (B, L, D), `pad` (B, L) bool (True = padding); `causal` overrides the encoder's."
         if x.ndim != 3 or x.shape[-1] != self.dim:
             raise ValueError(f"TransformerEncoder: expected x of shape (B, L, {self.dim}); got {tuple(x.shape)}")
         causal = self.causal if causal is None else causal
         states, attns = [], []
         for blk in self.blocks:
-            x, w = blk(x, pad_mask=pad_mask, causal=causal, return_attention=return_attention)
+            x, w = blk(x, pad=pad, causal=causal, return_attention=return_attention)
             states.append(x); attns.append(w)
         return EncoderOutput(self.norm(x), states, attns if return_attention else None)
 
-    def forward(self, x, *, pad_mask=None) -> torch.Tensor:
+    def forward(self, x, *, pad=None) -> torch.Tensor:
         "The final hidden states `(B, L, D)` of `x` (B, L, D)."
-        return self.layers(x, pad_mask=pad_mask).hidden
+        return self.layers(x, pad=pad).hidden
 
 # %% ../nbs/05_models.ipynb #ded16c6b
 class FrameEmbed(nn.Module):
@@ -384,8 +385,8 @@ class CrossAttentionBlock(nn.Module):
         self.attn = CrossAttention(dim, heads, context_dim=context_dim, dropout=dropout)
         self.norm2, self.mlp = nn.LayerNorm(dim), MLP(dim, int(dim * mlp_ratio), dropout=dropout)
 
-    def forward(self, x, context, *, pad_mask=None, return_attention=False):
-        a, w = self.attn(self.norm_q(x), self.norm_kv(context), pad_mask=pad_mask, return_attention=return_attention)
+    def forward(self, x, context, *, pad=None, return_attention=False):
+        a, w = self.attn(self.norm_q(x), self.norm_kv(context), pad=pad, return_attention=return_attention)
         x = x + a
         x = x + self.mlp(self.norm2(x))
         return (x, w) if return_attention else x
@@ -447,9 +448,9 @@ class MaskedTokenModel(nn.Module):
     def encode(self, ids, *, return_attention=False):
         "Hidden states `(B, L, D)` (padding positions are attended by nobody), plus attentions when asked."
         self._check(ids)
-        pad_mask = (ids == self.pad_id) if self.pad_id is not None else None
+        pad = (ids == self.pad_id) if self.pad_id is not None else None
         x = self.tok(ids) + self.pos[:, :ids.shape[1]]
-        out = self.encoder.layers(x, pad_mask=pad_mask, return_attention=return_attention)
+        out = self.encoder.layers(x, pad=pad, return_attention=return_attention)
         return (out.hidden, out.attentions) if return_attention else out.hidden
 
     def forward(self, ids, labels=None, *, return_attention=False) -> Output:

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 import torch.nn as nn
-from .checks import check_finite, check_images, check_positive, check_ratio
+from .checks import check_finite, check_images, check_mask, check_positive, check_ratio
 from .train import evaluating
 
 # %% auto #0
@@ -83,13 +83,15 @@ def linear_probe(train_x, train_y, test_x, test_y, *, C: float = 1.0, max_iter: 
     return ProbeResult(acc, chance, len(test_y), binomial_stderr(acc, len(test_y)))
 
 # %% ../nbs/08_probes.ipynb #87692bf7
-def pool(hidden: torch.Tensor, padding: torch.Tensor | None = None) -> torch.Tensor:
-    "Mean of `hidden` (B, L, D) over positions where `padding` (B, L) bool is False (True = padding)."
+def pool(
+    hidden: torch.Tensor,              # (B, L, D) hidden states
+    pad: torch.Tensor | None = None,   # (B, L) bool, True = padding; None: no padding
+) -> torch.Tensor:
+    "Mean of `hidden` over the positions that are not padding: (B, D)."
     if hidden.ndim != 3: raise ValueError(f"pool: expected hidden states of shape (B, L, D), got {tuple(hidden.shape)}")
-    if padding is None: return hidden.mean(1)
-    if padding.dtype != torch.bool or padding.shape != hidden.shape[:2]:
-        raise ValueError(f"pool: expected a bool padding mask of shape {tuple(hidden.shape[:2])}, got {padding.dtype} {tuple(padding.shape)}")
-    keep = (~padding).unsqueeze(-1).to(hidden.dtype)
+    if pad is None: return hidden.mean(1)
+    check_mask('pad', pad, shape=tuple(hidden.shape[:2]))
+    keep = (~pad).unsqueeze(-1).to(hidden.dtype)
     return (hidden * keep).sum(1) / keep.sum(1).clamp_min(1)
 
 @torch.no_grad()

@@ -65,6 +65,12 @@ def _write_atomic(path: Path, text: str):
     os.replace(tmp, path)
 
 # %% ../nbs/10_results.ipynb #f35d1266
+_CLAIM_KEYS = ('statement', 'twist', 'difference', 'low', 'high', 'level', 'seeds', 'verdict')
+
+def _key(r: dict) -> tuple:
+    "One row per paper, metric, budget and kind: a re-run replaces its own row."
+    return (r['paper'], r['metric'], r['budget'], r.get('kind', 'measure'))
+
 def beats(row: dict) -> bool:
     "Whether `row['value']` beats `row['baseline']` in the claimed direction."
     _check_rows([row], 'row', _ROW_KEYS)
@@ -77,10 +83,23 @@ def _number(name: str, v) -> float:
         raise ValueError(f"{name} = {v!r:.60}; expected a measured number") from None
     return check_finite(name, f)
 
-def record(*, paper: str, metric: str, value: float, baseline: float, higher_is_better: bool,
-           baseline_name: str = 'baseline', budget: str | None = None, asserted: bool = True,
-           notes: str = '', extra: dict | None = None, path: str | Path | None = None) -> dict:
-    "Record a measured `value` of `metric` for `paper` against `baseline`; returns the row written."
+def record(
+    *,
+    paper: str,                    # the paper's registry key
+    metric: str,                   # what was measured, with its unit where it has one
+    value: float,                  # the method's number, measured in this run
+    baseline: float,               # the baseline's number, same run
+    higher_is_better: bool,        # the metric's direction
+    baseline_name: str = 'baseline',
+    budget: str | None = None,     # 'quick' | 'full'; None: the current settings' budget
+    asserted: bool = True,         # the notebook asserts that `value` beats `baseline`
+    notes: str = '',
+    extra: dict | None = None,     # context numbers
+    claim: dict | None = None,     # a headline claim's verdict: `mpkit.claims.record_claim` fills it
+    path: str | Path | None = None,
+) -> dict:
+    """Record a measured `value` of `metric` for `paper` against `baseline`; returns the row written. A row is
+    of kind 'claim' (it carries a verdict from `mpkit.claims`) or 'measure' (a number for context)."""
     get_paper(paper)
     if not isinstance(metric, str) or not metric:
         raise ValueError(f"metric = {metric!r}; expected a name, a str")
@@ -90,11 +109,16 @@ def record(*, paper: str, metric: str, value: float, baseline: float, higher_is_
     row = dict(paper=paper, metric=metric, value=value, baseline=baseline, baseline_name=baseline_name,
                higher_is_better=bool(higher_is_better), budget=budget or get_settings().budget,
                asserted=bool(asserted), notes=notes, extra=extra or {}, time=time.strftime('%Y-%m-%d %H:%M:%S'))
+    if claim is not None:
+        missing = [k for k in _CLAIM_KEYS if not isinstance(claim, dict) or k not in claim]
+        if missing: raise ValueError(f"claim lacks {missing}; expected the dict mpkit.claims.claim_row gives")
+        row.update(kind='claim', claim=claim)
+    else: row['kind'] = 'measure'
     row['beats_baseline'] = beats(row)
     path = _results_path(path)
-    rows = [r for r in load_results(path) if (r['paper'], r['metric'], r['budget']) != (paper, metric, row['budget'])]
+    rows = [r for r in load_results(path) if _key(r) != _key(row)]
     rows.append(row)
-    rows.sort(key=lambda r: (r['paper'], r['metric'], r['budget']))
+    rows.sort(key=_key)
     _write_atomic(path, json.dumps(rows, indent=1) + '\n')
     return row
 
@@ -107,16 +131,33 @@ def check_results(rows: list[dict]) -> list[str]:
 
 # %% ../nbs/10_results.ipynb #763fff02
 def results_table(rows: list[dict] | None = None) -> str:
-    "Markdown table of the recorded results, one row per paper, metric and budget."
+    """Markdown tables of the recorded results: the headline claims with their intervals and verdicts, then
+    the other measurements (a number against a baseline, without a verdict)."""
     rows = load_results() if rows is None else _check_rows(rows)
     if not rows: return '_No results recorded yet: run `make results`._'
-    lines = ['| paper | metric | budget | value | baseline | beats it? |', '|---|---|---|---|---|---|']
-    for r in rows:
-        arrow = '↑' if r['higher_is_better'] else '↓'
-        verdict = 'yes' if beats(r) else ('no (reported honestly)' if not r.get('asserted', True) else 'NO')
-        lines.append(f"| {r['paper']} | {r['metric']} {arrow} | {r['budget']} | {r['value']:.4g} | "
-                     f"{r['baseline']:.4g} ({r['baseline_name']}) | {verdict} |")
-    return '\n'.join(lines)
+    claims = [r for r in rows if r.get('kind') == 'claim']
+    other = [r for r in rows if r.get('kind') != 'claim']
+    out = ["**Headline claims** (the paper's twist against the same run without it; 95% interval over paired "
+           "seeds and test examples)", '']
+    if claims:
+        out += ['| paper | claim | metric | budget | twist | baseline | difference [95% interval] | seeds | verdict |',
+                '|---|---|---|---|---|---|---|---|---|']
+        for r in claims:
+            c = r['claim']
+            out.append(f"| {r['paper']} | {c['statement']} | {r['metric']} {'↑' if r['higher_is_better'] else '↓'} "
+                       f"| {r['budget']} | {r['value']:.4g} ({c['twist']}) | {r['baseline']:.4g} ({r['baseline_name']}) "
+                       f"| {c['difference']:+.3g} [{c['low']:+.3g}, {c['high']:+.3g}] | {len(c['seeds'])} "
+                       f"| **{c['verdict']}** |")
+    else: out.append('_No claim has a verdict yet._')
+    if other:
+        out += ['', '**Other measurements** (one run each; a difference here is not a verdict)', '',
+                '| paper | metric | budget | value | baseline | difference | asserted |', '|---|---|---|---|---|---|---|']
+        for r in other:
+            arrow = '↑' if r['higher_is_better'] else '↓'
+            out.append(f"| {r['paper']} | {r['metric']} {arrow} | {r['budget']} | {r['value']:.4g} | "
+                       f"{r['baseline']:.4g} ({r['baseline_name']}) | {r['value'] - r['baseline']:+.3g} | "
+                       f"{'yes' if r.get('asserted', True) else 'no'} |")
+    return '\n'.join(out)
 
 def update_readme(readme: str | Path, start: str, end: str, text: str):
     "Replace what lies between the marker lines `start` and `end` in `readme` with `text`."

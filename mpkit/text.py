@@ -33,17 +33,17 @@ def sentence_ids(texts: Sequence[str], tokenizer, *, max_len: int = 48) -> list[
 class TokenBatch(NamedTuple):
     "Padded sentences."
     ids: torch.Tensor    # (B, L) long, [PAD] after the end of each sentence
-    valid: torch.Tensor  # (B, L) bool, True = a real token, False = padding
+    pad: torch.Tensor    # (B, L) bool, True = padding
 
 def pad_batch(seqs: Sequence[Sequence[int]], *, pad_id: int = PAD) -> TokenBatch:
-    "Pad id lists to the longest one: `ids (B, L) long`, `valid (B, L) bool`."
+    "Pad id lists to the longest one: `ids (B, L) long`, `pad (B, L) bool` (True = padding)."
     if len(seqs) == 0: raise ValueError("seqs is empty; expected at least one sentence")
     lens = torch.tensor([len(s) for s in seqs])
     if (lens == 0).any(): raise ValueError(f"sentence {int((lens == 0).nonzero()[0])} has no ids; expected non-empty id lists")
-    valid = torch.arange(int(lens.max()))[None] < lens[:, None]
-    ids = torch.full(valid.shape, pad_id, dtype=torch.long)
-    ids[valid] = torch.tensor([i for s in seqs for i in s], dtype=torch.long)
-    return TokenBatch(ids, valid)
+    pad = torch.arange(int(lens.max()))[None] >= lens[:, None]
+    ids = torch.full(pad.shape, pad_id, dtype=torch.long)
+    ids[~pad] = torch.tensor([i for s in seqs for i in s], dtype=torch.long)
+    return TokenBatch(ids, pad)
 
 # %% ../nbs/01b_text.ipynb #25daa617
 def mlm_batches(seqs: Sequence[Sequence[int]], *, vocab_size: int, batch_size: int = 64,
@@ -63,8 +63,8 @@ def mlm_batches(seqs: Sequence[Sequence[int]], *, vocab_size: int, batch_size: i
     def batch(step: int) -> dict:
         if group_by_length: pick = order[(torch.randint(N, (1,), generator=generator) + torch.arange(batch_size)) % N]
         else: pick = torch.randint(N, (batch_size,), generator=generator)
-        ids, valid = pad_batch([seqs[i] for i in pick.tolist()])
-        c = bert_corrupt(ids, mask_id=MASK, vocab_size=vocab_size, special_ids=SPECIAL_IDS, valid=valid,
+        ids, pad = pad_batch([seqs[i] for i in pick.tolist()])
+        c = bert_corrupt(ids, mask_id=MASK, vocab_size=vocab_size, special_ids=SPECIAL_IDS, pad=pad,
                          mask_prob=mask_prob, replace=replace, generator=generator)
         return {'ids': c.inputs, 'labels': c.labels}
     return batch
@@ -79,8 +79,8 @@ def held_out_batches(seqs: Sequence[Sequence[int]], *, mask_prob: float = 0.15, 
     check_positive('batch_size', batch_size, integer=True)
     K, out = max(1, round(1 / mask_prob)), []
     for start in range(0, len(seqs), batch_size):
-        ids, valid = pad_batch(seqs[start:start + batch_size])
-        maskable = valid & ~torch.isin(ids, torch.tensor(SPECIAL_IDS))
+        ids, pad = pad_batch(seqs[start:start + batch_size])
+        maskable = ~pad & ~torch.isin(ids, torch.tensor(SPECIAL_IDS))
         group = torch.randint(K, ids.shape, generator=generator)
         for k in range(K):
             hide = maskable & (group == k)

@@ -20,7 +20,7 @@ import pytest
 import torch
 
 import mpkit
-from mpkit import audio, checks, config, data, explorers, losses, masking, models, papers, probes, results
+from mpkit import audio, checks, claims, config, data, explorers, losses, masking, models, papers, probes, results
 from mpkit import targets, text, train
 
 PACKAGE = Path(mpkit.__file__).resolve().parent
@@ -97,6 +97,8 @@ def load_into(model):
         path = train.save_checkpoint(torch.nn.Linear(2, 2), Path(d) / 'c.safetensors')
         return train.load_checkpoint(model, path)
 
+
+CLAIM = claims.Claim('bert', 'the twist wins', 'accuracy', 'twist', 'plain', higher_is_better=True)
 
 MODULES = {
     'config': {
@@ -398,6 +400,31 @@ MODULES = {
             lambda: explorers.ReconstructionExplorer(FAKE_MAE, ['a']),
         ],
     },
+    'claims': {
+        'Claim': [
+            lambda: claims.Claim('bert', '', 'm', 't', 'b', True),
+            lambda: claims.Claim('bert', 's', 'm', 't', 'b', 'yes'),
+            lambda: claims.Claim('bert', 's', 'm', 't', 'b', True, min_effect=-1.0),
+            lambda: claims.Claim('bert', 's', 'm', 't', 'b', True, min_effect=float('nan')),
+            (lambda: claims.Claim('nope', 's', 'm', 't', 'b', True), KeyError),
+        ],
+        'compare': [
+            lambda: claims.compare('claim', {0: [1.0, 2.0]}, {0: [1.0, 2.0]}),
+            lambda: claims.compare(CLAIM, {}, {}),
+            lambda: claims.compare(CLAIM, [1.0, 2.0], [1.0, 2.0]),
+            lambda: claims.compare(CLAIM, {0: [1.0, 2.0], 1: [1.0, 2.0]}, {0: [1.0, 2.0]}),
+            lambda: claims.compare(CLAIM, {0: [1.0, 2.0]}, {0: [1.0, 2.0, 3.0]}),
+            lambda: claims.compare(CLAIM, {0: [1.0]}, {0: [1.0]}),
+            lambda: claims.compare(CLAIM, {0: [1.0, float('nan')]}, {0: [1.0, 2.0]}),
+            lambda: claims.compare(CLAIM, {0: [1.0, 2.0]}, {0: [1.0, 2.0]}, level=0.0),
+            lambda: claims.compare(CLAIM, {0: [1.0, 2.0]}, {0: [1.0, 2.0]}, level=1.5),
+            lambda: claims.compare(CLAIM, {0: [1.0, 2.0]}, {0: [1.0, 2.0]}, n_boot=0),
+            lambda: claims.compare(CLAIM, {0: [1.0, 2.0]}, {0: [1.0, 2.0]}, min_seeds=0),
+            lambda: claims.compare(CLAIM, {0: [1.0, 2.0]}, {0: [1.0, 2.0]}, statistic=lambda v: float('inf')),
+        ],
+        'claim_row': [lambda: claims.claim_row({'verdict': 'reproduced'})],
+        'record_claim': [lambda: claims.record_claim(None)],
+    },
     'results': {
         'results_dir': [lambda: results.results_dir(settings='auto')],
         'load_results': [
@@ -411,6 +438,9 @@ MODULES = {
         'record': [
             lambda: results.record(
                 paper='bert', metric='m', value=float('nan'), baseline=0, higher_is_better=True
+            ),
+            lambda: results.record(
+                paper='bert', metric='m', value=1, baseline=0, higher_is_better=True, claim={'verdict': 'x'}
             ),
             lambda: results.record(
                 paper='bert', metric='m', value='high', baseline=0, higher_is_better=True
@@ -486,7 +516,7 @@ MODULES = {
         'bernoulli_mask': [
             lambda: masking.bernoulli_mask((0, 3)),
             lambda: masking.bernoulli_mask((2, 3), p=1.5),
-            lambda: masking.bernoulli_mask((2, 3), valid=MASK.long()),
+            lambda: masking.bernoulli_mask((2, 3), maskable=MASK.long()),
         ],
         'bert_corrupt': [
             lambda: masking.bert_corrupt(IDS.float(), mask_id=4, vocab_size=10),
@@ -532,7 +562,7 @@ MODULES = {
             lambda: masking.hubert_span_mask(0, 4),
             lambda: masking.hubert_span_mask(2, 4, p=1.5),
             lambda: masking.hubert_span_mask(2, 4, span=0),
-            lambda: masking.hubert_span_mask(2, 4, valid=MASK),
+            lambda: masking.hubert_span_mask(2, 4, pad=MASK),
         ],
         'mask_schedule': [
             lambda: masking.mask_schedule(1.5),
@@ -630,7 +660,7 @@ MODULES = {
             lambda: models.TransformerEncoder(8, 0, 2),
             lambda: models.TransformerEncoder(0, 1, 2),
             lambda: models.TransformerEncoder(8, 1, 2)(torch.zeros(3, 8)),
-            lambda: models.TransformerEncoder(8, 1, 2)(torch.zeros(1, 3, 8), pad_mask=MASK.long()),
+            lambda: models.TransformerEncoder(8, 1, 2)(torch.zeros(1, 3, 8), pad=MASK.long()),
         ],
         'FrameEmbed': [
             lambda: models.FrameEmbed(0, 8),
@@ -922,6 +952,10 @@ EXEMPT = {
         'MaskedSample': 'a NamedTuple container of the outputs of mask_sample',
     },
     'results': {},
+    'claims': {
+        'VERDICTS': 'a constant',
+        'Comparison': 'a frozen dataclass container of the outputs of compare',
+    },
     'papers': {'PAPERS': 'a constant: the registry'},
     'masking': {
         'MaskInfo': 'a NamedTuple container of the outputs of random_mask',
@@ -991,3 +1025,9 @@ def test_raising_frame_sees_through_to_torch():
     with pytest.raises(ValueError) as info:
         checks.check_ratio('r', 2)
     assert raised_in_mpkit(info.value) and raising_frame(info.value).endswith('checks.py')
+
+
+def test_every_core_module_is_in_the_sweep():
+    "A new core module gets its MODULES and EXEMPT entries: none is left out of the sweep by accident."
+    core = {p.stem for p in Path(mpkit.__file__).parent.glob('*.py') if not p.stem.startswith('_')}
+    assert not core - set(MODULES), f'core modules with no bad-input rows: {sorted(core - set(MODULES))}'

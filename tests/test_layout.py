@@ -75,7 +75,7 @@ def test_no_core_module_imports_a_private_name_of_another():
     assert bad == []
 
 
-NOTEBOOKS = sorted((ROOT / 'nbs').glob('*/*.ipynb'))
+NOTEBOOKS = sorted(p for p in (ROOT / 'nbs').glob('*/*.ipynb') if not p.parent.name.startswith('.'))   # not Jupyter's checkpoints
 
 
 @pytest.mark.parametrize('nb', NOTEBOOKS, ids=lambda p: f'{p.parent.name}/{p.stem}')

@@ -63,10 +63,10 @@ def test_span_mask_exact_budget(B, L, ratio, seed, p, max_len):
 @given(B=st.integers(1, 6), L=st.integers(4, 100), ratio=ratios, seed=st.integers(0, 2**31))
 def test_span_mask_with_specials_and_padding(B, L, ratio, seed):
     ids = padded_batch(B, L, seed)
-    valid = ids > 2
-    m = span_mask(B, L, ratio, valid=valid, generator=gen(seed))
-    assert not m[~valid].any()
-    assert torch.equal(m.sum(1), torch.floor(ratio * valid.sum(1).double() + 0.5).long())
+    maskable = ids > 2
+    m = span_mask(B, L, ratio, maskable=maskable, generator=gen(seed))
+    assert not m[~maskable].any()
+    assert torch.equal(m.sum(1), torch.floor(ratio * maskable.sum(1).double() + 0.5).long())
 
 
 def test_span_mask_is_made_of_spans():
@@ -210,8 +210,8 @@ def test_mask_stats():
     m = random_mask(8, 100, 0.3, generator=gen(0)).mask
     s = mask_stats(m)
     assert s['mean'] == pytest.approx(0.3) and s['min'] == pytest.approx(0.3) and s['max'] == pytest.approx(0.3)
-    valid = torch.zeros(8, 100, dtype=torch.bool); valid[:, :50] = True
-    assert mask_stats(m, valid)['per_row'].shape == (8,)
+    maskable = torch.zeros(8, 100, dtype=torch.bool); maskable[:, :50] = True
+    assert mask_stats(m, maskable)['per_row'].shape == (8,)
 
 
 # ---- BERT corruption ----------------------------------------------------------------------------------
@@ -259,8 +259,8 @@ def test_bert_short_rows_get_one_masked_token():
 
 def test_bert_valid_mask_excludes_padding():
     ids = torch.randint(5, 100, (4, 20), generator=gen(0))
-    valid = torch.arange(20) < 10
-    out = bert_corrupt(ids, mask_id=3, vocab_size=100, valid=valid.expand(4, 20), mask_prob=1.0, generator=gen(0))
+    pad = torch.arange(20) >= 10
+    out = bert_corrupt(ids, mask_id=3, vocab_size=100, pad=pad.expand(4, 20), mask_prob=1.0, generator=gen(0))
     assert out.mask[:, :10].all() and not out.mask[:, 10:].any()
 
 
@@ -308,12 +308,12 @@ BAD = [
     (lambda: bert_corrupt(IDS, mask_id=3, vocab_size=100, mask_prob=2.0), 'expected a ratio in [0, 1]'),
     (lambda: bert_corrupt(IDS, mask_id=300, vocab_size=100), 'expected an id in [0, vocab_size=100)'),
     (lambda: bert_corrupt(IDS + 100, mask_id=3, vocab_size=100), 'expected ids in [0, vocab_size=100)'),
-    (lambda: bert_corrupt(IDS, mask_id=3, vocab_size=100, valid=torch.ones(2, 8, dtype=torch.long)), 'expected a bool tensor'),
-    (lambda: bert_corrupt(IDS, mask_id=3, vocab_size=100, valid=torch.ones(2, 9, dtype=torch.bool)), 'expected the shape of ids'),
+    (lambda: bert_corrupt(IDS, mask_id=3, vocab_size=100, pad=torch.zeros(2, 8, dtype=torch.long)), 'expected a bool tensor'),
+    (lambda: bert_corrupt(IDS, mask_id=3, vocab_size=100, pad=torch.zeros(2, 9, dtype=torch.bool)), 'expected the shape of ids'),
     (lambda: whole_word_mask(IDS.float(), 0.15), 'expected an integer tensor'),
     (lambda: ngram_mask(IDS, [], 0.15), 'expected a list of non-empty tuples'),
-    (lambda: span_mask(2, 8, valid=torch.ones(2, 8, dtype=torch.int)), 'expected a bool tensor'),
-    (lambda: span_mask(2, 8, valid=torch.ones(2, 9, dtype=torch.bool)), 'expected (2, 8)'),
+    (lambda: span_mask(2, 8, maskable=torch.ones(2, 8, dtype=torch.int)), 'expected a bool tensor'),
+    (lambda: span_mask(2, 8, maskable=torch.ones(2, 9, dtype=torch.bool)), 'expected (2, 8)'),
     (lambda: simmim_mask(2, input_size=192, mask_patch_size=30, model_patch_size=4), 'not divisible'),
     (lambda: simmim_mask(2, input_size=180, mask_patch_size=30, model_patch_size=4), 'not a multiple of model_patch_size'),
     (lambda: time_freq_mask(torch.ones(2, 5), torch.ones(2, 3, dtype=torch.bool)), 'expected a bool tensor'),
@@ -360,10 +360,10 @@ def test_copy_nearest_visible_along_a_sequence_matches_a_loop(L, B, seed, padded
     g = gen(seed)
     values = torch.randn(B, L, 2, generator=g)
     mask = torch.rand(B, L, generator=g) < 0.6
-    valid = torch.arange(L) < torch.randint(1, L + 1, (B, 1), generator=g) if padded else torch.ones(B, L, dtype=torch.bool)
+    pad = torch.arange(L) >= torch.randint(1, L + 1, (B, 1), generator=g) if padded else torch.zeros(B, L, dtype=torch.bool)
     mask[:, 0] = False                                     # position 0 is always real and visible
-    out = copy_nearest_visible(values, mask, valid=valid if padded else None)
+    out = copy_nearest_visible(values, mask, pad=pad if padded else None)
     for b in range(B):
-        vis = [j for j in range(L) if not mask[b, j] and valid[b, j]]
+        vis = [j for j in range(L) if not mask[b, j] and not pad[b, j]]
         for i in range(L):
             assert torch.equal(out[b, i], values[b, min(vis, key=lambda j: (abs(j - i), j))])

@@ -15,17 +15,17 @@ def gen(seed=0): return torch.Generator().manual_seed(seed)
 @given(st.integers(1, 6), st.integers(1, 80), st.integers(1, 12), st.floats(0, 1), st.integers(0, 10_000))
 def test_span_mask_stays_in_valid_frames_and_hides_something(B, L, span, p, seed):
     n = torch.randint(1, L + 1, (B, 1), generator=gen(seed))
-    valid = torch.arange(L) < n
-    m = hubert_span_mask(B, L, p=p, span=span, valid=valid, generator=gen(seed))
+    pad = torch.arange(L) >= n
+    m = hubert_span_mask(B, L, p=p, span=span, pad=pad, generator=gen(seed))
     assert m.dtype == torch.bool and m.shape == (B, L)
-    assert not (m & ~valid).any() and m.any(1).all()
-    torch.testing.assert_close(m, hubert_span_mask(B, L, p=p, span=span, valid=valid, generator=gen(seed)))
+    assert not (m & pad).any() and m.any(1).all()
+    torch.testing.assert_close(m, hubert_span_mask(B, L, p=p, span=span, pad=pad, generator=gen(seed)))
 
 
 def test_span_mask_rejects_bad_input():
     with pytest.raises(ValueError, match=r'\[0, 1\]'): hubert_span_mask(2, 10, p=-0.1)
     with pytest.raises(ValueError, match='span = 0'): hubert_span_mask(2, 10, span=0)
-    with pytest.raises(ValueError, match='no real frame'): hubert_span_mask(1, 5, valid=torch.zeros(1, 5, dtype=torch.bool))
+    with pytest.raises(ValueError, match='no real frame'): hubert_span_mask(1, 5, pad=torch.ones(1, 5, dtype=torch.bool))
 
 
 def _copy_loop(units, mask):

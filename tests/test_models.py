@@ -23,8 +23,8 @@ def test_attention_capture_matches_fused_path(causal):
     enc = M.TransformerEncoder(32, 3, 4, causal=causal).eval()
     x = torch.randn(3, 12, 32)
     pad = torch.zeros(3, 12, dtype=torch.bool); pad[2, 9:] = True
-    y = enc(x, pad_mask=pad)
-    out = enc.layers(x, pad_mask=pad, return_attention=True)
+    y = enc(x, pad=pad)
+    out = enc.layers(x, pad=pad, return_attention=True)
     y2, attns = out.hidden, out.attentions
     torch.testing.assert_close(y, y2, atol=1e-5, rtol=1e-5)
     assert len(attns) == 3 and all(a.shape == (3, 4, 12, 12) for a in attns)
@@ -61,7 +61,7 @@ def test_bad_shapes_and_heads():
     with pytest.raises(ValueError, match='divisible by heads'): M.TransformerEncoder(30, 1, 4)
     with pytest.raises(ValueError, match=r'\(B, L, 16\)'): M.TransformerEncoder(16, 1, 2)(torch.randn(2, 5, 8))
     with pytest.raises(ValueError, match='bool'):
-        M.TransformerEncoder(16, 1, 2)(torch.randn(2, 5, 16), pad_mask=torch.zeros(2, 5))
+        M.TransformerEncoder(16, 1, 2)(torch.randn(2, 5, 16), pad=torch.zeros(2, 5))
 
 
 @settings(max_examples=25, deadline=None)
@@ -139,7 +139,7 @@ def test_cross_attention_block_padding():
     blk = M.CrossAttentionBlock(16, 2).eval()
     x, ctx = torch.randn(1, 3, 16), torch.randn(1, 6, 16)
     pad = torch.tensor([[False] * 4 + [True] * 2])
-    torch.testing.assert_close(blk(x, ctx, pad_mask=pad), blk(x, ctx[:, :4]), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(blk(x, ctx, pad=pad), blk(x, ctx[:, :4]), atol=1e-5, rtol=1e-5)
 
 
 def test_masked_token_model_loss_mask_and_padding():

@@ -26,7 +26,7 @@ def test_pool_ignores_padding():
     pad = torch.tensor([[False] * 5, [False, False, True, True, True]])
     out = pool(h, pad)
     torch.testing.assert_close(out[1], h[1, :2].mean(0))
-    with pytest.raises(ValueError, match='bool padding'):
+    with pytest.raises(ValueError, match='expected a bool tensor'):
         pool(h, pad.long())
 
 

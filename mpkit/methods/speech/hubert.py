@@ -33,14 +33,14 @@ class CosineUnitHead(nn.Module):
         return F.normalize(self.proj(h), dim=-1) @ F.normalize(self.units, dim=-1).T / self.tau
 
 def hubert_loss(logits: torch.Tensor, units: torch.Tensor, mask: torch.Tensor, *, alpha: float = 1.0,  # HuBERT: alpha = 1
-                valid: torch.Tensor | None = None) -> torch.Tensor:
+                pad: torch.Tensor | None = None) -> torch.Tensor:
     """alpha * L_masked + (1 - alpha) * L_visible: cross-entropy of `logits` (B, L, K) against `units` (B, L) long on the
-    hidden frames of `mask` (B, L) bool, and on the visible real frames (`valid` (B, L) bool, default: all frames)."""
+    hidden frames of `mask` (B, L) bool, and on the visible real frames (`pad` (B, L) bool, True = padding; default: none)."""
     if not 0 <= alpha <= 1: raise ValueError(f"alpha={alpha}; expected a weight in [0, 1]")
-    if valid is not None: mask = mask & valid
+    if pad is not None: mask = mask & ~pad
     loss = alpha * masked_cross_entropy(logits, units, mask)
     if alpha < 1:
-        visible = ~mask if valid is None else valid & ~mask
+        visible = ~mask if pad is None else ~pad & ~mask
         loss = loss + (1 - alpha) * masked_cross_entropy(logits, units, visible, allow_empty=True)
     return loss
 
@@ -67,7 +67,7 @@ class HuBERT(nn.Module):
 
     def unit_loss(self, logits, units, mask, pad=None) -> torch.Tensor:
         "HuBERT's loss of `logits` (B, L, K) against `units` (B, L) long on the hidden real tokens of `mask`."
-        return hubert_loss(logits, units, mask, valid=None if pad is None else ~pad)
+        return hubert_loss(logits, units, mask, pad=pad)
 
     def tokens(self, feats, *, mask=None, pad=None):
         "Embedded, masked, position-mixed tokens (B, L, dim) of `feats` (B, T, F); mask, pad: (B, L) bool (True = hidden / padding)."
@@ -82,7 +82,7 @@ class HuBERT(nn.Module):
     def hidden_states(self, feats, *, mask=None, pad=None) -> list[torch.Tensor]:
         "One (B, L, dim) tensor per layer; the last one after the encoder's final LayerNorm."
         x = self.tokens(feats, mask=mask, pad=pad)
-        out = self.encoder.layers(x, pad_mask=pad)
+        out = self.encoder.layers(x, pad=pad)
         return out.hidden_states[:-1] + [out.hidden]
 
     def forward(self, feats, units=None, mask=None, pad=None) -> Output:
@@ -125,9 +125,9 @@ def masked_unit_accuracy(model: HuBERT, feats: list[torch.Tensor], units: list[t
     hits, counts, dev = {k: [] for k in ('model', 'majority', 'copy')}, [], device_of(model)
     for i in range(0, len(feats), batch_size):
         x, _ = pad_sequences(feats[i:i + batch_size]); u, pad = pad_sequences(units[i:i + batch_size])
-        mask = hubert_span_mask(*u.shape, p=p, span=span, valid=~pad, generator=generator)
+        mask = hubert_span_mask(*u.shape, p=p, span=span, pad=pad, generator=generator)
         pred = model(x.to(dev), mask=mask.to(dev), pad=pad.to(dev)).pred.argmax(-1).cpu()
-        guesses = dict(model=pred, majority=torch.full_like(u, majority), copy=copy_nearest_visible(u, mask, valid=~pad))
+        guesses = dict(model=pred, majority=torch.full_like(u, majority), copy=copy_nearest_visible(u, mask, pad=pad))
         for k, guess in guesses.items(): hits[k].append(((guess == u) & mask).sum(1))
         counts.append(mask.sum(1))
     n = torch.cat(counts).double()

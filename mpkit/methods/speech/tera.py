@@ -76,7 +76,7 @@ class TERA(nn.Module):
     def hidden_states(self, x, *, pad=None) -> list[torch.Tensor]:
         "One (B, T, dim) tensor per layer; the last one after the encoder's final LayerNorm."
         if x.shape[1] > len(self.pos): raise ValueError(f"{x.shape[1]} frames; expected at most max_len = {len(self.pos)}")
-        out = self.encoder.layers(self.norm(self.embed(x)) + self.pos[:x.shape[1]], pad_mask=pad)
+        out = self.encoder.layers(self.norm(self.embed(x)) + self.pos[:x.shape[1]], pad=pad)
         return out.hidden_states[:-1] + [out.hidden]
 
     def forward(self, altered, target=None, mask=None, pad=None) -> Output:

@@ -91,7 +91,7 @@ class W2vBERT(nn.Module):
         x = z if mask is None else torch.where(mask[..., None], self.mask_emb.to(z.dtype), z)
         if pad is not None: x = x.masked_fill(pad[..., None], 0.0)
         x = x + F.gelu(self.pos(x.transpose(1, 2))).transpose(1, 2)
-        out = self.encoder.layers(x, pad_mask=pad)
+        out = self.encoder.layers(x, pad=pad)
         return out.hidden_states[:-1] + [out.hidden]
 
     def hidden_states(self, feats, *, mask=None, pad=None) -> list[torch.Tensor]:

@@ -63,9 +63,9 @@ def unigram_surprisal(seqs: Sequence[Sequence[int]], counts: torch.Tensor) -> to
     """Difficulty of each sentence: the mean of -log2 p(token) over its non-special tokens, p the add-one-smoothed
     frequencies of `counts` (V,). `seqs`: N id lists; returns (N,) float, in bits."""
     if len(seqs) == 0: raise ValueError("seqs is empty; expected at least one sentence")
-    ids, valid = pad_batch(seqs)
+    ids, pad = pad_batch(seqs)
     logp = ((counts.double() + 1) / (counts.sum() + len(counts))).log2()
-    real = valid & ~torch.isin(ids, torch.tensor([*SPECIAL_IDS, MASK]))
+    real = ~pad & ~torch.isin(ids, torch.tensor([*SPECIAL_IDS, MASK]))
     n = real.sum(1)
     if (n == 0).any(): raise ValueError(f"sentence {int((n == 0).nonzero()[0])} has no token to score; expected at least one non-special token")
     return (-(logp[ids] * real).sum(1) / n).float()
@@ -146,10 +146,10 @@ def climb_batches(seqs: Sequence[Sequence[int]], *, vocab_size: int, steps: int,
         pool = by_difficulty if data_pacing is None else by_difficulty[:max(min(batch_size, N), round(data_pacing(progress) * N))]
         pool = pool[lengths[pool].argsort()]
         pick = pool[(torch.randint(len(pool), (1,), generator=generator) + torch.arange(batch_size)) % len(pool)]
-        ids, valid = pad_batch([seqs[i] for i in pick.tolist()])
+        ids, pad = pad_batch([seqs[i] for i in pick.tolist()])
         keep = None if vocab_pacing is None else frequent_vocab(counts, vocab_pacing(progress))
         if keep is not None: ids = restrict_vocab(ids, keep)
-        c = bert_corrupt(ids, mask_id=MASK, vocab_size=vocab_size, special_ids=SPECIAL_IDS, valid=valid,
+        c = bert_corrupt(ids, mask_id=MASK, vocab_size=vocab_size, special_ids=SPECIAL_IDS, pad=pad,
                          mask_prob=mask_prob, generator=generator)
         out = {'ids': restrict_vocab(c.inputs, keep) if keep is not None else c.inputs, 'labels': c.labels,
                'classes': None, 'w_token': 1.0, 'w_class': 0.0}

@@ -75,9 +75,9 @@ class PairScorer(nn.Module):
 
     def forward(self, a, b, target=None, labels=None) -> Output:
         enc, pads = self.encoder, (a == PAD, b == PAD)
-        halves = [enc.encoder.blocks[0](enc.tok(x) + enc.pos[:, :x.shape[1]], pad_mask=p)[0] for x, p in zip((a, b), pads)]
+        halves = [enc.encoder.blocks[0](enc.tok(x) + enc.pos[:, :x.shape[1]], pad=p)[0] for x, p in zip((a, b), pads)]
         x, pad = torch.cat(halves, 1), torch.cat(pads, 1)
-        for blk in enc.encoder.blocks[1:]: x = blk(x, pad_mask=pad)[0]
+        for blk in enc.encoder.blocks[1:]: x = blk(x, pad=pad)[0]
         x = enc.encoder.norm(x)
         z = self.head(pair_features(pool(x[:, :a.shape[1]], pads[0]), pool(x[:, a.shape[1]:], pads[1]))).squeeze(-1)
         return Output(loss=_pair_loss(z, target, labels), pred=z, target=target if target is not None else labels)

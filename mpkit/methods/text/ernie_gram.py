@@ -96,11 +96,11 @@ def ngram_corrupt(seqs: Sequence[Sequence[int]], occurrences: Sequence[Sequence[
     sentence, then (`fill`) single random tokens up to exactly that many."""
     if not 0 <= ratio <= 1: raise ValueError(f"ratio = {ratio}; expected a ratio in [0, 1]")
     if len(seqs) != len(occurrences): raise ValueError(f"{len(seqs)} sentences and {len(occurrences)} occurrence lists; expected one list per sentence")
-    ids, valid = pad_batch(seqs)
-    maskable = valid & ~torch.isin(ids, torch.tensor(SPECIAL_IDS + (MASK,)))
+    ids, pad = pad_batch(seqs)
+    maskable = ~pad & ~torch.isin(ids, torch.tensor(SPECIAL_IDS + (MASK,)))
     budget = torch.floor(ratio * maskable.sum(1).double() + 0.5).long()
     prio = torch.rand(ids.shape, generator=generator)
-    mask, ngram_labels = torch.zeros_like(valid), torch.full_like(ids, -100)
+    mask, ngram_labels = torch.zeros_like(pad), torch.full_like(ids, -100)
     for b, occ in enumerate(occurrences):
         for i, n, k in pick_ngrams(occ, prio[b], int(budget[b])):
             mask[b, i:i + n] = True; ngram_labels[b, i] = k
@@ -126,9 +126,9 @@ def masked_batches(seqs: Sequence[Sequence[int]], *, scheme: str, occurrences: S
         if scheme == 'ngram':
             b = ngram_corrupt([seqs[i] for i in pick], [occurrences[i] for i in pick], ratio=ratio, generator=generator)
             return {**b._asdict(), 'noise': torch.rand(*b.ids.shape, 2, generator=generator)}
-        ids, valid = pad_batch([seqs[i] for i in pick])
+        ids, pad = pad_batch([seqs[i] for i in pick])
         p, m = (1.0, 1) if scheme == 'token' else (span_p, max_n)
-        mask = span_mask(*ids.shape, ratio, p=p, max_len=m, valid=valid & (ids > MASK), generator=generator)
+        mask = span_mask(*ids.shape, ratio, p=p, max_len=m, maskable=~pad & (ids > MASK), generator=generator)
         return {'ids': ids.masked_fill(mask, MASK), 'labels': ids.masked_fill(~mask, -100)}
     return batch
 

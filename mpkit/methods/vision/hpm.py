@@ -30,11 +30,11 @@ def ranking_loss(scores: torch.Tensor, losses: torch.Tensor, mask: torch.Tensor)
                          "expected (B, L), (B, L) and a (B, L) bool mask")
     t = losses.detach()
     harder = t[:, None, :] > t[:, :, None]                                 # [b, i, j]: patch j is harder than patch i
-    valid = (harder | (t[:, None, :] < t[:, :, None])) & mask[:, None, :] & mask[:, :, None]
-    if not valid.any(): return scores.sum() * 0                            # no pair to order: zero, still in the graph
+    pairs = (harder | (t[:, None, :] < t[:, :, None])) & mask[:, None, :] & mask[:, :, None]
+    if not pairs.any(): return scores.sum() * 0                            # no pair to order: zero, still in the graph
     logits = scores[:, None, :] - scores[:, :, None]
     bce = F.binary_cross_entropy_with_logits(logits, harder.to(scores.dtype), reduction='none')
-    return (bce * valid).sum() / valid.sum()
+    return (bce * pairs).sum() / pairs.sum()
 
 # %% ../../../nbs/vision/04_hpm.ipynb #f0e779d2
 def easy_to_hard(step: int, steps: int, *, alpha: float = 0.5) -> float:   # HPM: alpha = 0.5
