@@ -87,9 +87,13 @@ browser:
 	  (apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  && echo "installed chromium"; } || echo "chromium not available: browser tests will skip"
 
-# Run every course notebook (full budget unless BUDGET=quick; NBS="text/*.ipynb" for one family) and write
-# results/results.json + the README table
+# Run every course notebook (full budget unless BUDGET=quick; FAMILY=vision, or NBS="text/*.ipynb", for one family)
+# and write results/results.json + the README table; `python -m mpkit results --check` then lists what is stale
 BUDGET ?= full
+FAMILY ?=
+ifneq ($(FAMILY),)
+NBS := $(FAMILY)/*.ipynb
+endif
 results: venv
 	MPKIT_BUDGET=$(BUDGET) MPLBACKEND=Agg PYTHONHASHSEED=0 $(PY) .ci/nbrun.py --course --results results \
 	  --timeout 3600 $(NBS)

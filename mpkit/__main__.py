@@ -8,7 +8,7 @@ Docs: https://mpkit.github.io/mpkit/cli.html.md"""
 from __future__ import annotations
 import argparse, sys
 from .papers import papers_table
-from .results import results_table, load_results, update_readme
+from .results import audit, results_table, load_results, update_readme
 
 # %% auto #0
 __all__ = ['main']
@@ -22,9 +22,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument('--markdown', action='store_true', help='markdown instead of plain text')
     r = sub.add_parser('results', help='print the recorded results')
     r.add_argument('--readme', help='also write the papers and results tables into this README, between its markers')
+    r.add_argument('--check', action='store_true', help='list the full-budget rows that are stale and the implemented '
+                   'papers without a claim row; exit 1 if there are any')
     args = ap.parse_args(argv)
     if args.cmd == 'papers':
         print(papers_table('markdown' if args.markdown else 'text'))
+    elif args.cmd == 'results' and args.check:
+        problems = audit(load_results())
+        print('\n'.join(problems) if problems else 'results.json is up to date: every row fresh, every paper claimed')
+        return 1 if problems else 0
     elif args.cmd == 'results':
         table = results_table(load_results())
         print(table)

@@ -14,7 +14,7 @@ from .checks import check_finite, check_positive, check_ratio
 from .papers import get_paper
 
 # %% auto #0
-__all__ = ['VERDICTS', 'Claim', 'Comparison', 'compare', 'claim_row', 'record_claim']
+__all__ = ['VERDICTS', 'Claim', 'Comparison', 'compare', 'claim_row', 'record_claim', 'claims_figure']
 
 # %% ../nbs/10a_claims.ipynb #8fa88f33
 @dataclass(frozen=True)
@@ -182,3 +182,38 @@ def record_claim(
     return record(paper=c.paper, metric=c.metric, value=comparison.twist_value, baseline=comparison.baseline_value,
                   higher_is_better=c.higher_is_better, baseline_name=c.baseline, budget=budget, asserted=False,
                   notes=notes, claim=fields, path=path)
+
+# %% ../nbs/10a_claims.ipynb #812d9930
+_COLOURS = dict(reproduced='tab:green', reversed='tab:red', inconclusive='tab:gray')
+
+def claims_figure(
+    rows: list[dict] | None = None,   # recorded rows; None: results.json
+    *,
+    budget: str = 'full',             # which budget's claims
+):
+    "A matplotlib figure with one row per claim row of `budget`, or None when there is none."
+    import matplotlib.pyplot as plt
+    from mpkit.results import load_results
+    from mpkit.checks import check_choice
+    check_choice('budget', budget, ('quick', 'full'))
+    rows = load_results() if rows is None else rows
+    if not isinstance(rows, list): raise ValueError(f"rows is a {type(rows).__name__}; expected a list of result rows")
+    claims = [r for r in rows if isinstance(r, dict) and r.get('kind') == 'claim' and r.get('budget') == budget]
+    if not claims: return None
+    fig, axes = plt.subplots(len(claims), 1, figsize=(7.5, 0.75 * len(claims) + 0.6), squeeze=False)
+    for ax, r in zip(axes[:, 0], claims):
+        c, sign = r['claim'], 1 if r['higher_is_better'] else -1
+        ax.axvline(0, color='black', lw=0.8)
+        if c.get('min_effect'): ax.axvline(sign * c['min_effect'], color='black', lw=0.8, ls='--')
+        colour = _COLOURS.get(c['verdict'], 'tab:gray')
+        ax.errorbar([c['difference']], [0], xerr=[[c['difference'] - c['low']], [c['high'] - c['difference']]],
+                    fmt='o', color=colour, capsize=4)
+        span = max(abs(c['low']), abs(c['high']), c.get('min_effect') or 0) * 1.3 or 1.0
+        ax.set_xlim(-span, span); ax.set_yticks([])
+        ax.set_ylabel(r['paper'], rotation=0, ha='right', va='center', fontsize=9)
+        better = 'right' if r['higher_is_better'] else 'left'
+        ax.set_title(f"{c['statement']} ({r['metric']}; better to the {better}): {c['verdict']}, "
+                     f"{len(c['seeds'])} seeds", fontsize=8, loc='left')
+        ax.tick_params(axis='x', labelsize=7)
+    fig.tight_layout()
+    return fig

@@ -6,14 +6,15 @@ Docs: https://mpkit.github.io/mpkit/results.html.md"""
 
 # %% ../nbs/10_results.ipynb #53c34147
 from __future__ import annotations
-import json, os, tempfile, time
+import hashlib, json, os, subprocess, tempfile, time
 from pathlib import Path
-from .checks import check_choice, check_finite
+from .checks import check_choice, check_finite, check_positive
 from .config import as_settings, get_settings, repo_root
-from .papers import get_paper
+from .papers import PAPERS, get_paper
 
 # %% auto #0
-__all__ = ['results_dir', 'load_results', 'beats', 'record', 'check_results', 'results_table', 'update_readme']
+__all__ = ['results_dir', 'load_results', 'notebook_hash', 'git_commit', 'beats', 'record', 'check_results', 'audit',
+           'results_table', 'update_readme']
 
 # %% ../nbs/10_results.ipynb #c6f93645
 def results_dir(settings=None) -> Path:
@@ -64,6 +65,27 @@ def _write_atomic(path: Path, text: str):
     os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be read by everyone
     os.replace(tmp, path)
 
+# %% ../nbs/10_results.ipynb #2b850a0b
+def notebook_hash(
+    paper: str,             # the paper's registry key
+    nbs_path=None,          # the notebooks' folder; None: nbs/ of the checkout
+) -> str | None:
+    "The first 16 hex digits of the sha256 of the code cells of `paper`'s notebook; None without notebooks."
+    nbs = Path(nbs_path) if nbs_path is not None else (repo_root()/'nbs' if repo_root() is not None else None)
+    path = None if nbs is None else nbs/get_paper(paper).notebook
+    if path is None or not path.is_file(): return None
+    cells = json.loads(path.read_text())['cells']
+    code = '\n\x00'.join(''.join(c['source']) for c in cells if c['cell_type'] == 'code')
+    return hashlib.sha256(code.encode()).hexdigest()[:16]
+
+def git_commit() -> str | None:
+    "The checkout's HEAD commit, or None outside a git checkout."
+    root = repo_root()
+    if root is None or not (root/'.git').exists(): return None
+    try: out = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=root, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired): return None
+    return (out.stdout.strip() or None) if out.returncode == 0 else None
+
 # %% ../nbs/10_results.ipynb #f35d1266
 _CLAIM_KEYS = ('statement', 'twist', 'difference', 'low', 'high', 'level', 'seeds', 'verdict')
 
@@ -96,6 +118,7 @@ def record(
     notes: str = '',
     extra: dict | None = None,     # context numbers
     claim: dict | None = None,     # a headline claim's verdict: `mpkit.claims.record_claim` fills it
+    seeds: list | None = None,     # the seeds behind the numbers; None: the settings' seed
     path: str | Path | None = None,
 ) -> dict:
     """Record a measured `value` of `metric` for `paper` against `baseline`; returns the row written. A row is
@@ -108,7 +131,10 @@ def record(
     check_choice('budget', budget, ('quick', 'full'), allow_none=True)
     row = dict(paper=paper, metric=metric, value=value, baseline=baseline, baseline_name=baseline_name,
                higher_is_better=bool(higher_is_better), budget=budget or get_settings().budget,
-               asserted=bool(asserted), notes=notes, extra=extra or {}, time=time.strftime('%Y-%m-%d %H:%M:%S'))
+               asserted=bool(asserted), notes=notes, extra=extra or {}, time=time.strftime('%Y-%m-%d %H:%M:%S'),
+               seeds=[int(check_positive('seeds', s, integer=True, allow_zero=True))
+                      for s in (seeds if seeds is not None else [get_settings().seed])],
+               commit=git_commit(), notebook_hash=notebook_hash(paper))
     if claim is not None:
         missing = [k for k in _CLAIM_KEYS if not isinstance(claim, dict) or k not in claim]
         if missing: raise ValueError(f"claim lacks {missing}; expected the dict mpkit.claims.claim_row gives")
@@ -128,6 +154,29 @@ def check_results(rows: list[dict]) -> list[str]:
     return [f"{r['paper']}/{r['metric']} ({r['budget']}): {r['value']:.4g} does not beat {r['baseline_name']} "
             f"{r['baseline']:.4g} ({'higher' if r['higher_is_better'] else 'lower'} is better)"
             for r in rows if r.get('asserted', True) and not beats(r)]
+
+def audit(
+    rows: list[dict] | None = None,  # recorded rows; None: results.json
+    *,
+    budget: str = 'full',            # the budget whose rows are audited
+    nbs_path=None,                   # the notebooks' folder; None: nbs/ of the checkout
+) -> list[str]:
+    """What `make results` still has to do, one line each: rows of `budget` recorded from another version of
+    their notebook (stale), and implemented papers without a claim row in `budget` (missing)."""
+    rows = load_results() if rows is None else _check_rows(rows)
+    check_choice('budget', budget, ('quick', 'full'))
+    out = []
+    for r in rows:
+        if r['budget'] != budget: continue
+        now = notebook_hash(r['paper'], nbs_path)
+        if r.get('notebook_hash') is None or r['notebook_hash'] != now:
+            was = r.get('notebook_hash') or 'no hash'
+            out.append(f"stale: {r['paper']} / {r['metric']} ({budget}) was recorded from notebook {was}, "
+                       f"the notebook is now {now}")
+    claimed = {r['paper'] for r in rows if r['budget'] == budget and r.get('kind') == 'claim'}
+    out += [f"missing: {k} is implemented but has no claim row in the {budget} budget"
+            for k, p in PAPERS.items() if p.status == 'implemented' and k not in claimed]
+    return out
 
 # %% ../nbs/10_results.ipynb #763fff02
 def results_table(rows: list[dict] | None = None) -> str:

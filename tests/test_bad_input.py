@@ -424,6 +424,7 @@ MODULES = {
         ],
         'claim_row': [lambda: claims.claim_row({'verdict': 'reproduced'})],
         'record_claim': [lambda: claims.record_claim(None)],
+        'claims_figure': [lambda: claims.claims_figure(3), lambda: claims.claims_figure([], budget='medium')],
     },
     'results': {
         'results_dir': [lambda: results.results_dir(settings='auto')],
@@ -467,6 +468,8 @@ MODULES = {
             ),
         ],
         'check_results': [lambda: results.check_results([{}]), lambda: results.check_results(ROW)],
+        'notebook_hash': [(lambda: results.notebook_hash('nope'), KeyError)],
+        'audit': [lambda: results.audit([3]), lambda: results.audit([], budget='medium')],
         'results_table': [
             lambda: results.results_table([3]),
             lambda: results.results_table([dict(paper='bert')]),
@@ -951,7 +954,7 @@ EXEMPT = {
         },
         'MaskedSample': 'a NamedTuple container of the outputs of mask_sample',
     },
-    'results': {},
+    'results': {'git_commit': 'takes no input'},
     'claims': {
         'VERDICTS': 'a constant',
         'Comparison': 'a frozen dataclass container of the outputs of compare',
