@@ -10,7 +10,7 @@ LAB_ARGS ?=
 # everything the tests run is in quick mode and writes results outside the checkout
 TEST_ENV := MPKIT_BUDGET=quick MPLBACKEND=Agg PYTHONHASHSEED=0
 
-.PHONY: lab test venv export-check clean-check pytest nbtest nbtime wheel-check results bench clean-nbs browser docs docs-test browser-test
+.PHONY: lab wheel test venv export-check clean-check pytest nbtest nbtime wheel-check results bench clean-nbs browser docs docs-test browser-test
 
 # The stamp depends on pyproject.toml: nothing slow happens when everything is installed already.
 $(VENV)/.stamp: pyproject.toml
@@ -21,9 +21,14 @@ $(VENV)/.stamp: pyproject.toml
 
 venv: $(VENV)/.stamp
 
+# Opens the course home (index.ipynb); works as root too (containers, cloud notebooks run as root). Saving a notebook
+# writes it clean (.ci/lab_hooks.py), so a session leaves `git status` clean.
+LAB_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 lab: venv
-	@echo "Starting JupyterLab on http://127.0.0.1:$(LAB_PORT)/lab (the URL with its token follows)"
-	$(VENV)/bin/jupyter lab --no-browser --ip 127.0.0.1 --port $(LAB_PORT) --ServerApp.root_dir=nbs $(LAB_ARGS)
+	@echo "Starting JupyterLab on http://127.0.0.1:$(LAB_PORT)/lab/tree/index.ipynb (the URL with its token follows)"
+	PYTHONPATH=$(CURDIR)/.ci $(VENV)/bin/jupyter lab --no-browser --ip 127.0.0.1 --port $(LAB_PORT) --ServerApp.root_dir=nbs \
+	  --LabApp.default_url=/lab/tree/index.ipynb --ContentsManager.pre_save_hook=lab_hooks.clean_on_save \
+	  $(LAB_ROOT) $(LAB_ARGS)
 
 # The stages of `make test`, in order; each one's time, and the ten slowest notebooks, are printed at the end.
 STAGES := export-check clean-check pytest nbtest wheel-check docs browser-test
@@ -70,6 +75,10 @@ nbtest: venv
 # the medians go to results/nbtime.md (reported, not asserted)
 nbtime: venv
 	$(TEST_ENV) $(PY) .ci/nbrun.py --course --repeat 3 --seeds 0 1 2 --table results/nbtime.md $(NBS)
+
+# the wheel (data samples and recorded results inside) in dist/, for `pip install dist/mpkit-*.whl` anywhere
+wheel: venv
+	$(PY) -m build --wheel --outdir dist .
 
 # 5. the wheel installs with the pinned torch in a fresh venv outside the repo, imports, and loads every sample
 wheel-check: venv

@@ -17,4 +17,9 @@ for name, summary in loaded.items(): print(f'  {name:28s} {summary}')
 import subprocess
 out = subprocess.run([sys.executable, '-m', 'mpkit', 'papers'], capture_output=True, text=True, check=True).stdout
 assert 'hubert' in out
+# the recorded results ship in the wheel: the table prints them, not "No results recorded yet"
+rows = mpkit.results.load_results()
+assert rows and 'site-packages' in mpkit.results.recorded_results_path().resolve().parts, 'no recorded results in the wheel'
+out = subprocess.run([sys.executable, '-m', 'mpkit', 'results'], capture_output=True, text=True, check=True).stdout
+assert '| bert |' in out and 'No results recorded yet' not in out, out[:500]
 print(f'wheel OK: mpkit {mpkit.__version__} from {here.parent}, {len(loaded)} samples loaded from {d}')

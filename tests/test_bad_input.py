@@ -329,6 +329,7 @@ MODULES = {
         ],
     },
     'explorers': {
+        'max_size': [lambda: explorers.max_size('image'), lambda: explorers.max_size(explorers.Sample('image', np.zeros((4, 4))), cap=0)],
         'Sample': [
             lambda: explorers.Sample('sound', np.zeros(3)),
             lambda: explorers.Sample('image', np.zeros(28)),
@@ -954,7 +955,7 @@ EXEMPT = {
         },
         'MaskedSample': 'a NamedTuple container of the outputs of mask_sample',
     },
-    'results': {'git_commit': 'takes no input'},
+    'results': {'git_commit': 'takes no input', 'recorded_results_path': 'takes no input'},
     'claims': {
         'VERDICTS': 'a constant',
         'Comparison': 'a frozen dataclass container of the outputs of compare',
