@@ -27,7 +27,7 @@ def test_meap_inputs_hide_inputs_never_targets():
     assert torch.equal(again.mask, b.mask)
     with pytest.raises(ValueError, match=r'\[0, 1\)'):
         meap_inputs(ids, mask_ratio=-0.1)
-    with pytest.raises(ValueError, match='long'):
+    with pytest.raises(ValueError, match='integer tensor'):
         meap_inputs(ids.float())
 
 

@@ -43,7 +43,7 @@ def test_feature_mask_count_and_rebuilder_only_sees_visible_features():
     reb, f = Rebuilder(8), torch.randn(3, 8, 8, 8)
     f2 = f.clone(); f2[:, :, m[0]] += 5.0                         # change only positions hidden in image 0
     assert torch.equal(reb(f, m)[0], reb(torch.where(m[:, None], f2, f), m)[0])
-    with pytest.raises(ValueError, match='bool mask'):
+    with pytest.raises(ValueError, match='bool tensor'):
         reb(f, m.float())
 
 
