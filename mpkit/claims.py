@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 import numpy as np
-from .checks import check_finite, check_positive, check_ratio
+from .checks import check_choice, check_finite, check_positive, check_ratio
 from .papers import get_paper
 
 # %% auto #0
@@ -175,8 +175,8 @@ def record_claim(
 ) -> dict:
     "Write the claim's verdict to results.json; returns the row written."
     from mpkit.results import record
-    c = comparison.claim if isinstance(comparison, Comparison) else None
-    fields = claim_row(comparison)
+    fields = claim_row(comparison)          # refuses anything but a Comparison
+    c = comparison.claim
     return record(paper=c.paper, metric=c.metric, value=comparison.twist_value, baseline=comparison.baseline_value,
                   higher_is_better=c.higher_is_better, baseline_name=c.baseline, budget=budget, asserted=False,
                   notes=notes, claim=fields, path=path)
@@ -192,7 +192,6 @@ def claims_figure(
     "A matplotlib figure with one row per claim row of `budget`, or None when there is none."
     import matplotlib.pyplot as plt
     from mpkit.results import load_results
-    from mpkit.checks import check_choice
     check_choice('budget', budget, ('quick', 'full'))
     rows = load_results() if rows is None else rows
     if not isinstance(rows, list): raise ValueError(f"rows is a {type(rows).__name__}; expected a list of result rows")
