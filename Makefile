@@ -72,9 +72,10 @@ nbtest: venv
 	@mkdir -p $(TIMES); $(TEST_ENV) $(PY) .ci/nbrun.py --times $(TIMES)/notebooks.tsv
 
 # each course notebook's quick mode, alone, three times (seeds 0, 1, 2, so the quick asserts are checked per seed):
-# the medians go to results/nbtime.md (reported, not asserted)
+# the medians go to results/nbtime.md (reported, not asserted); `make nbtime NBS="text/07_dse.ipynb ..."` re-times
+# those notebooks and keeps the other rows, each with the date it was measured
 nbtime: venv
-	$(TEST_ENV) $(PY) .ci/nbrun.py --course --repeat 3 --seeds 0 1 2 --table results/nbtime.md $(NBS)
+	$(TEST_ENV) $(PY) .ci/nbrun.py --course --repeat 3 --seeds 0 1 2 --table results/nbtime.md $(if $(NBS),--update) $(NBS)
 
 # the wheel (data samples and recorded results inside) in dist/, for `pip install dist/mpkit-*.whl` anywhere
 wheel: venv

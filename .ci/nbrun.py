@@ -1,6 +1,7 @@
 """Run the notebooks in quick mode, once, the way the course website shows them; the website reuses the result.
 
-Usage: python .ci/nbrun.py [NOTEBOOK_OR_GLOB ...] [--course] [--repeat N] [--times FILE] [--table FILE]
+Usage: python .ci/nbrun.py [NOTEBOOK_OR_GLOB ...] [--course] [--repeat N] [--seeds S ...] [--times FILE]
+                           [--table FILE [--update]] [--keep DIR]
 
 This is the notebook test pass of `make test`. Each notebook is staged exactly as `.ci/docs/build.py` stages
 it (nbdev's `#| hide` cells run, `#| eval: false` and test-flagged cells do not), executed by nbclient in a
@@ -14,7 +15,9 @@ in `make test` no notebook runs twice; a notebook whose code changed since is ex
 
 `--repeat N` runs each notebook N times (nothing is stored then) and `--table FILE` writes the median wall
 time of each notebook as a Markdown table: `make nbtime` uses both, on the course notebooks (`--course`).
-Timing is reported, never asserted.
+With `--update` the table keeps the rows of the notebooks not run this time (each row says when it was
+measured); `make nbtime NBS=...` uses it. `--keep DIR` writes every executed run, outputs included, to
+DIR/<notebook>.seed<S>.ipynb, to read what each seed printed. Timing is reported, never asserted.
 """
 from __future__ import annotations
 import argparse, copy, importlib.util, json, os, shutil, statistics, sys, tempfile, time, traceback
@@ -55,18 +58,37 @@ def run_one(rel: Path, staged: dict, timeout: int) -> tuple[dict | None, float, 
         return None, time.perf_counter() - start, traceback.format_exc()
     return json.loads(nbformat.writes(nb)), time.perf_counter() - start, None
 
-def write_table(path: Path, times: dict[str, list[float]], repeat: int, seeds=None):
+def read_table(path: Path) -> dict[str, tuple[list[float], str]]:
+    "The rows of a table `write_table` wrote: {notebook: (runs in seconds, date measured)}."
+    import re
+    text = path.read_text() if path.exists() else ''
+    said = re.search(r'Measured (\d{4}-\d\d-\d\d)', text)        # tables without a date column date them all once
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip('|').split('|')]
+        if len(cells) in (3, 4) and cells[0].endswith('.ipynb'):
+            rows[cells[0]] = ([float(x) for x in cells[2].split(' / ')], cells[3] if len(cells) == 4 else
+                              (said.group(1) if said else 'unknown'))
+    return rows
+
+def write_table(path: Path, times: dict[str, list[float]], repeat: int, seeds=None, update: bool = False):
+    today = time.strftime('%Y-%m-%d')
+    dated = {nb: (t, today) for nb, t in times.items()}
+    kept = {nb: v for nb, v in read_table(path).items() if nb not in times} if update else {}
+    dated = kept | dated
+    times = {nb: t for nb, (t, _) in dated.items()}
     rows = sorted(times.items(), key=lambda kv: -statistics.median(kv[1]))
     total = sum(statistics.median(t) for t in times.values())
     lines = ['# Quick-mode wall time of the course notebooks', '',
              f'Each notebook run alone in a fresh Jupyter kernel, {repeat} time(s), by `make nbtime` '
              f'(`.ci/nbrun.py --course --repeat {repeat}' + (f' --seeds {" ".join(map(str, seeds))}' if seeds else '')
              + f'`), on {os.cpu_count()} cores' + (', one run per seed' if seeds else '') + '; '
-             f'median in seconds, kernel start included. Measured {time.strftime("%Y-%m-%d")}.', '',
-             '| notebook | median (s) | runs (s) |', '|---|---:|---|']
-    lines += [f'| {nb} | {statistics.median(t):.1f} | {" / ".join(f"{x:.1f}" for x in t)} |' for nb, t in rows]
+             f'median in seconds, kernel start included.'
+             + (f' {len(kept)} row(s) kept from an earlier run (`--update`); the date says when each was measured.' if kept else ''),
+             '', '| notebook | median (s) | runs (s) | measured |', '|---|---:|---|---|']
+    lines += [f'| {nb} | {statistics.median(t):.1f} | {" / ".join(f"{x:.1f}" for x in t)} | {dated[nb][1]} |' for nb, t in rows]
     over = [nb for nb, t in times.items() if statistics.median(t) > 40]
-    lines += [f'| **total** | **{total:.0f}** | |', '',
+    lines += [f'| **total** | **{total:.0f}** | | |', '',
               f'{len(over)} of {len(times)} notebooks over the 40 s budget' + (': ' + ', '.join(over) if over else '.'), '']
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text('\n'.join(lines))
@@ -82,6 +104,8 @@ def main(argv=None) -> int:
                     'whose cell runs past it gets one more run)')
     ap.add_argument('--times', help='append "notebook<TAB>seconds" lines to this file')
     ap.add_argument('--table', help='write the median times as a Markdown table to this file')
+    ap.add_argument('--update', action='store_true', help='with --table: keep the rows of notebooks not run now')
+    ap.add_argument('--keep', help='write each executed run to KEEP/<notebook>.seed<S>.ipynb (outputs included)')
     ap.add_argument('--results', help='folder the notebooks record their results in (default: a temporary one)')
     args = ap.parse_args(argv)
     if args.repeat < 1: raise SystemExit(f'--repeat must be at least 1, got {args.repeat}')
@@ -101,7 +125,7 @@ def main(argv=None) -> int:
         run_all(rels, args, budget, times, failed)
     finally:
         if not args.results: shutil.rmtree(results, ignore_errors=True)
-    if args.table: write_table(Path(args.table), times, args.repeat, args.seeds)
+    if args.table: write_table(Path(args.table), times, args.repeat, args.seeds, update=args.update)
     print(f'ran {len(rels)} notebook(s) x {args.repeat} in {time.time() - start:.0f} s; '
           f'{len(failed)} failed' + (': ' + ', '.join(failed) if failed else ''))
     return 1 if failed else 0
@@ -129,6 +153,9 @@ def run_all(rels, args, budget, times, failed):
                 print(err[-6000:], file=sys.stderr, flush=True)
                 break
             if args.repeat == 1 and not args.results: build.store_executed(rel, nb, budget, secs)
+            if args.keep:
+                out = Path(args.keep)/f'{rel.with_suffix("").as_posix()}.seed{os.environ.get("MPKIT_SEED", "default")}.ipynb'
+                out.parent.mkdir(parents=True, exist_ok=True); out.write_text(json.dumps(nb))
             if args.times:
                 with open(args.times, 'a') as f: f.write(f'{rel.as_posix()}\t{secs:.1f}\n')
 

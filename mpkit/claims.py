@@ -12,7 +12,7 @@ from .checks import check_choice, check_finite, check_positive, check_ratio
 from .papers import get_paper
 
 # %% auto #0
-__all__ = ['VERDICTS', 'Claim', 'Comparison', 'compare', 'claim_row', 'record_claim', 'claims_figure']
+__all__ = ['VERDICTS', 'Claim', 'claim_seeds', 'Comparison', 'compare', 'claim_row', 'record_claim', 'claims_figure']
 
 # %% ../nbs/10a_claims.ipynb #8fa88f33
 @dataclass(frozen=True)
@@ -59,6 +59,18 @@ def _paired(twist, baseline) -> tuple[list, list[np.ndarray], list[np.ndarray]]:
         check_finite(f'twist[{s}]', ts); check_finite(f'baseline[{s}]', bs)
         t.append(ts); b.append(bs)
     return seeds, t, b
+
+# %% ../nbs/10a_claims.ipynb #b21afe38
+def claim_seeds(
+    n: int = 3,                  # seeds of the full budget
+    *,
+    settings=None,               # None: the current settings
+) -> list[int]:
+    "The training seeds of a claim: the settings' seed in the quick budget, `n` seeds from it in the full one."
+    from mpkit.config import budget, get_settings
+    check_positive('n', n, integer=True)
+    s = get_settings() if settings is None else settings
+    return budget(quick=[s.seed], full=[s.seed + k for k in range(n)], settings=s)
 
 # %% ../nbs/10a_claims.ipynb #05ec415c
 def _replicates(t, b, statistic, n_boot: int, rng: np.random.Generator, resample_seeds: bool,
@@ -171,6 +183,7 @@ def record_claim(
     *,
     budget: str | None = None,   # 'quick' | 'full'; None: the current settings' budget
     notes: str = '',             # anything a reader needs to read the row
+    extra: dict | None = None,   # context numbers (per-seed values, sizes, settings)
     path=None,                   # results.json to write; None: the default one
 ) -> dict:
     "Write the claim's verdict to results.json; returns the row written."
@@ -179,7 +192,7 @@ def record_claim(
     c = comparison.claim
     return record(paper=c.paper, metric=c.metric, value=comparison.twist_value, baseline=comparison.baseline_value,
                   higher_is_better=c.higher_is_better, baseline_name=c.baseline, budget=budget, asserted=False,
-                  notes=notes, claim=fields, path=path)
+                  notes=notes, extra=extra, claim=fields, seeds=list(comparison.seeds), path=path)
 
 # %% ../nbs/10a_claims.ipynb #812d9930
 _COLOURS = dict(reproduced='tab:green', reversed='tab:red', inconclusive='tab:gray')

@@ -550,6 +550,8 @@ class ClusterExplorer(_Explorer):
         _draw_units(fig, self.view, self.units, self.k.value)
         ax = fig.add_subplot(1, 2, 2)
         ax.bar(np.arange(self.k.value), sizes, color=[f'C{i % 10}' for i in range(self.k.value)])
+        from matplotlib.ticker import MaxNLocator
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))     # clusters are whole numbers: no tick at 2.5
         ax.set_xlabel('cluster'); ax.set_ylabel('units')
         ax.set_title(f"{self.stats['method']}, k = {self.stats['k']}: {self.stats['used']} clusters in use", fontsize=10)
         return fig

@@ -12,7 +12,7 @@ from .papers import PAPERS, get_paper
 
 # %% auto #0
 __all__ = ['results_dir', 'recorded_results_path', 'load_results', 'notebook_hash', 'git_commit', 'beats', 'record',
-           'check_results', 'audit', 'results_table', 'update_readme']
+           'check_results', 'audit', 'results_table', 'update_readme', 'recorded']
 
 # %% ../nbs/10_results.ipynb #c6f93645
 def results_dir(settings=None) -> Path:
@@ -235,3 +235,38 @@ def update_readme(readme: str | Path, start: str, end: str, text: str):
     head, rest = s.split(start, 1)
     _, tail = rest.split(end, 1)
     _write_atomic(readme, head + start + '\n' + text.strip() + '\n' + end + tail)
+
+# %% ../nbs/10_results.ipynb #59aef2d0
+def recorded(
+    paper: str,                      # the paper's registry key
+    *,
+    budget: str = 'full',            # the budget whose rows are shown
+    rows: list[dict] | None = None,  # recorded rows; None: the recorded results.json
+    nbs_path=None,                   # the notebooks' folder; None: nbs/ of the checkout
+) -> str:
+    """Markdown: `paper`'s rows of `budget` (metric, value, baseline, difference, verdict, seeds, notes) and
+    where they came from (commit, and whether the notebook changed since)."""
+    get_paper(paper)
+    check_choice('budget', budget, ('quick', 'full'))
+    rows = [r for r in (load_results() if rows is None else _check_rows(rows))
+            if r['paper'] == paper and r['budget'] == budget]
+    family = get_paper(paper).notebook.split('/')[0]
+    if not rows:
+        return f"_No {budget}-budget result recorded for `{paper}` yet: `make results FAMILY={family}` records them._"
+    out = [f"| metric | value | baseline | difference | verdict | seeds | notes |", '|---|---|---|---|---|---|---|']
+    for r in rows:
+        c = r.get('claim') or {}
+        verdict = f"**{c['verdict']}** [{c['low']:+.3g}, {c['high']:+.3g}]" if c else '-'
+        notes = str(r.get('notes', '')).replace('|', '/').replace('\n', ' ')
+        out.append(f"| {r['metric']} {'↑' if r['higher_is_better'] else '↓'} | {r['value']:.4g} | {r['baseline']:.4g} "
+                   f"({r['baseline_name']}) | {r['value'] - r['baseline']:+.3g} | {verdict} | "
+                   f"{', '.join(map(str, r.get('seeds') or [])) or '?'} | {notes} |")
+    now = notebook_hash(paper, nbs_path)
+    for commit, h in sorted({(r.get('commit'), r.get('notebook_hash')) for r in rows}, key=str):
+        when = f"commit {commit[:7]}" if commit else 'an unknown commit'
+        if h is None: state = 'from a notebook without a recorded hash: it may have changed since'
+        elif now is None: state = 'the notebook is not here to compare with'
+        elif h == now: state = "from this notebook's code as it is now"
+        else: state = f"from an earlier version of this notebook (code {h}, now {now}): a fresh run may differ"
+        out.append(f"\nRecorded at {when}, {state}.")
+    return '\n'.join(out)

@@ -106,25 +106,32 @@ class History:
         names = sorted({k for r in self.evals for k in r if k != 'step'})
         if names:
             ax2 = ax.twinx()
-            for i, n in enumerate(names): ax2.plot(*self.metric(n), 'o-', color=f'C{i+1}', label=n)
-            ax2.legend(loc='upper right')
+            for i, n in enumerate(names): ax2.plot(*self.metric(n), 'o-', color=f'C{i+1}', label=n, clip_on=False)
+            ax2.margins(y=0.1)
+            lines = ax.get_lines()[1:] + ax2.get_lines()
+            ax.legend(lines, [l.get_label() for l in lines], loc='lower left', bbox_to_anchor=(0, 1.0),
+                      ncol=len(lines), frameon=False, fontsize=8)
         return ax
 
 # %% ../nbs/06_train.ipynb #27db5c60
-def in_notebook() -> bool:
-    "True inside a Jupyter kernel (not a terminal IPython, not nbdev-test)."
-    if os.environ.get('IN_TEST'): return False
+def _in_kernel() -> bool:
+    "True inside a Jupyter kernel (not a terminal IPython, not a script)."
     try:
         from IPython import get_ipython
         return get_ipython() is not None and 'IPKernelApp' in get_ipython().config
     except ImportError:
         return False
 
+def in_notebook() -> bool:
+    "True inside a Jupyter kernel (not a terminal IPython, not nbdev-test)."
+    return not os.environ.get('IN_TEST') and _in_kernel()
+
 class LivePlot:
-    "A loss plot that redraws itself in a notebook output at most every `every` seconds."
-    def __init__(self, every: float = 2.0):
+    """A loss plot that redraws itself in a notebook output at most every `every` seconds; with `final_only`
+    it draws only when forced (the finished curve, once)."""
+    def __init__(self, every: float = 2.0, *, final_only: bool = False):
         check_positive('every', every, allow_zero=True)
-        self.every, self.last, self.handle = every, 0.0, None
+        self.every, self.final_only, self.last, self.handle = every, final_only, 0.0, None
 
     def render(self, history: History) -> bytes:
         "The current plot as PNG bytes."
@@ -136,7 +143,7 @@ class LivePlot:
         return buf.getvalue()
 
     def update(self, history: History, *, force=False):
-        if not force and time.monotonic() - self.last < self.every: return
+        if not force and (self.final_only or time.monotonic() - self.last < self.every): return
         from IPython.display import Image, display
         img = Image(data=self.render(history), format='png')
         if self.handle is None: self.handle = display(img, display_id=True)
@@ -267,8 +274,9 @@ def fit(model: nn.Module, batches, *, steps: int, lr: float = 1e-3, weight_decay
     net, device, rank, world = _setup_model(model, device)
     main = rank == 0
     opt, get, hist = _optimizer(model, lr, weight_decay, betas), _batch_source(batches), History()
-    want_plot = (live_plot is True and not os.environ.get('IN_TEST')) or (live_plot == 'auto' and in_notebook())
-    plot = LivePlot() if main and want_plot else None
+    quiet = bool(os.environ.get('IN_TEST'))           # nbdev-test, the site build, pytest: no redraws
+    want_plot = (live_plot is True and (not quiet or _in_kernel())) or (live_plot == 'auto' and in_notebook())
+    plot = LivePlot(final_only=quiet) if main and want_plot else None
     bar, start = _progress(steps, progress and main), time.perf_counter()
     net.train()
     for step in range(steps):

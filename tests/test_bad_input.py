@@ -425,6 +425,7 @@ MODULES = {
         ],
         'claim_row': [lambda: claims.claim_row({'verdict': 'reproduced'})],
         'record_claim': [lambda: claims.record_claim(None)],
+        'claim_seeds': [lambda: claims.claim_seeds(0), lambda: claims.claim_seeds(2.5)],
         'claims_figure': [lambda: claims.claims_figure(3), lambda: claims.claims_figure([], budget='medium')],
     },
     'results': {
@@ -471,6 +472,11 @@ MODULES = {
         'check_results': [lambda: results.check_results([{}]), lambda: results.check_results(ROW)],
         'notebook_hash': [(lambda: results.notebook_hash('nope'), KeyError)],
         'audit': [lambda: results.audit([3]), lambda: results.audit([], budget='medium')],
+        'recorded': [
+            (lambda: results.recorded('nope'), KeyError),
+            lambda: results.recorded('bert', budget='medium'),
+            lambda: results.recorded('bert', rows=[3]),
+        ],
         'results_table': [
             lambda: results.results_table([3]),
             lambda: results.results_table([dict(paper='bert')]),
