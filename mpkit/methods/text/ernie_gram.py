@@ -18,7 +18,8 @@ from ...checks import check_ratio, check_positive, check_mask, check_choice, che
 
 # %% auto #0
 __all__ = ['SCHEMES', 'association_score', 'Lexicon', 'ngram_lexicon', 'phrase_occurrences', 'pick_ngrams', 'NgramBatch',
-           'top_up', 'ngram_corrupt', 'masked_batches', 'NgramMLM', 'phrase_test', 'PhraseScore', 'phrase_recovery']
+           'top_up', 'ngram_corrupt', 'masked_batches', 'NgramMLM', 'phrase_test', 'PhraseScore', 'phrase_nll',
+           'phrase_recovery']
 
 # %% ../../../nbs/text/02_ernie_gram.ipynb #97496505
 def association_score(count: int, parts: Sequence[int], total: int, *, score: str = 't') -> float:
@@ -229,6 +230,27 @@ def _phrase_mean(x, rows, cols, ln):
     for j in range(int(ln.max())): tot += torch.where(ln > j, x[rows, (cols + j).clamp(max=x.shape[1] - 1)].float(), 0.0)
     return tot / ln
 
+def _phrase_nll(logits: torch.Tensor, b: NgramBatch, rows, cols, ln) -> torch.Tensor:
+    "(P,) mean cross-entropy of each hidden phrase's tokens under `logits (B, L, V)`."
+    return _phrase_mean(F.cross_entropy(logits.transpose(1, 2), b.labels.clamp(min=0), reduction='none'), rows, cols, ln)
+
+def _logits(predict, ids: torch.Tensor) -> torch.Tensor:
+    if isinstance(predict, nn.Module):
+        with evaluating(predict): return predict(ids.to(device_of(predict))).pred.cpu()
+    return predict(ids)
+
+@torch.no_grad()
+def phrase_nll(predict: nn.Module | Callable, batches: Sequence[NgramBatch], lengths: torch.Tensor) -> torch.Tensor:
+    """(P,) the mean token cross-entropy of every hidden phrase of `batches`, in the order `phrase_recovery` scores
+    them: the per-example scores of a paired comparison. `predict`: a model with `Output.pred (B, L, V)`, or a
+    function `ids -> logits (B, L, V)`."""
+    out = []
+    for b in batches:
+        rows, cols = (b.ngram_labels != -100).nonzero(as_tuple=True)
+        if len(rows): out.append(_phrase_nll(_logits(predict, b.ids), b, rows, cols, lengths[b.ngram_labels[rows, cols]]))
+    if not out: raise ValueError("no hidden phrase in batches; expected batches from phrase_test")
+    return torch.cat(out)
+
 @torch.no_grad()
 def phrase_recovery(predict: nn.Module | Callable, batches: Sequence[NgramBatch], lengths: torch.Tensor, *,
                     with_ngrams: bool = False) -> PhraseScore:
@@ -240,9 +262,9 @@ def phrase_recovery(predict: nn.Module | Callable, batches: Sequence[NgramBatch]
         if len(rows) == 0: continue
         ln, hidden = lengths[b.ngram_labels[rows, cols]], b.labels != -100
         if isinstance(predict, nn.Module):
-            with evaluating(predict): logits = predict(b.ids.to(device_of(predict))).pred.cpu()
+            logits = _logits(predict, b.ids)
             pred = logits.argmax(-1)
-            nlls.append(_phrase_mean(F.cross_entropy(logits.transpose(1, 2), b.labels.clamp(min=0), reduction='none'), rows, cols, ln))
+            nlls.append(_phrase_nll(logits, b, rows, cols, ln))
         else: pred = predict(b.ids, b.ngram_labels) if with_ngrams else predict(b.ids)
         correct = (pred == b.labels) & hidden
         exact.append(_phrase_mean(correct, rows, cols, ln) == 1)
