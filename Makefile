@@ -98,7 +98,8 @@ browser:
 	  && echo "installed chromium"; } || echo "chromium not available: browser tests will skip"
 
 # Run every course notebook (full budget unless BUDGET=quick; FAMILY=vision, or NBS="text/*.ipynb", for one family)
-# and write results/results.json + the README table; `python -m mpkit results --check` then lists what is stale
+# and write results/results.json + the README table (and, full budget, each notebook's time to results/fulltime.md);
+# `python -m mpkit results --check` then lists what is stale
 BUDGET ?= full
 FAMILY ?=
 ifneq ($(FAMILY),)
@@ -106,7 +107,7 @@ NBS := $(FAMILY)/*.ipynb
 endif
 results: venv
 	MPKIT_BUDGET=$(BUDGET) MPLBACKEND=Agg PYTHONHASHSEED=0 $(PY) .ci/nbrun.py --course --results results \
-	  --timeout 3600 $(NBS)
+	  --timeout 3600 $(if $(filter full,$(BUDGET)),--table results/fulltime.md --update) $(NBS)
 	$(PY) -m mpkit results --readme README.md
 
 # The course website: every notebook under nbs/ (or NBS="nbs/09_papers.ipynb 'text/*.ipynb'") rendered into _docs/

@@ -18,6 +18,8 @@ time of each notebook as a Markdown table: `make nbtime` uses both, on the cours
 With `--update` the table keeps the rows of the notebooks not run this time (each row says when it was
 measured); `make nbtime NBS=...` uses it. `--keep DIR` writes every executed run, outputs included, to
 DIR/<notebook>.seed<S>.ipynb, to read what each seed printed. Timing is reported, never asserted.
+With `--results DIR` (`make results`) the notebooks record into DIR/results.json, and after each run without
+error its papers' rows of that budget that the run did not write again (older than the run) are removed.
 """
 from __future__ import annotations
 import argparse, copy, importlib.util, json, os, shutil, statistics, sys, tempfile, time, traceback
@@ -71,7 +73,11 @@ def read_table(path: Path) -> dict[str, tuple[list[float], str]]:
                               (said.group(1) if said else 'unknown'))
     return rows
 
-def write_table(path: Path, times: dict[str, list[float]], repeat: int, seeds=None, update: bool = False):
+# the budget each course notebook must fit, alone on 2 cores: quick mode (make test), full mode with its seeds
+LIMIT_S = {'quick': 40, 'full': 15 * 60}
+
+def write_table(path: Path, times: dict[str, list[float]], repeat: int, seeds=None, update: bool = False,
+                budget: str = 'quick'):
     today = time.strftime('%Y-%m-%d')
     dated = {nb: (t, today) for nb, t in times.items()}
     kept = {nb: v for nb, v in read_table(path).items() if nb not in times} if update else {}
@@ -79,17 +85,19 @@ def write_table(path: Path, times: dict[str, list[float]], repeat: int, seeds=No
     times = {nb: t for nb, (t, _) in dated.items()}
     rows = sorted(times.items(), key=lambda kv: -statistics.median(kv[1]))
     total = sum(statistics.median(t) for t in times.values())
-    lines = ['# Quick-mode wall time of the course notebooks', '',
-             f'Each notebook run alone in a fresh Jupyter kernel, {repeat} time(s), by `make nbtime` '
-             f'(`.ci/nbrun.py --course --repeat {repeat}' + (f' --seeds {" ".join(map(str, seeds))}' if seeds else '')
-             + f'`), on {os.cpu_count()} cores' + (', one run per seed' if seeds else '') + '; '
-             f'median in seconds, kernel start included.'
+    how = (f'{repeat} time(s), by `make nbtime` (`.ci/nbrun.py --course --repeat {repeat}'
+           + (f' --seeds {" ".join(map(str, seeds))}' if seeds else '') + '`)' if budget == 'quick' else
+           'by `make results` (`.ci/nbrun.py --course --results results`, the full budget, every seed of its claims)')
+    lines = [f'# {"Quick-mode" if budget == "quick" else "Full-budget"} wall time of the course notebooks', '',
+             f'Each notebook run alone in a fresh Jupyter kernel, {how}, on {os.cpu_count()} cores'
+             + (', one run per seed' if seeds else '') + '; median in seconds, kernel start included.'
              + (f' {len(kept)} row(s) kept from an earlier run (`--update`); the date says when each was measured.' if kept else ''),
              '', '| notebook | median (s) | runs (s) | measured |', '|---|---:|---|---|']
     lines += [f'| {nb} | {statistics.median(t):.1f} | {" / ".join(f"{x:.1f}" for x in t)} | {dated[nb][1]} |' for nb, t in rows]
-    over = [nb for nb, t in times.items() if statistics.median(t) > 40]
+    limit = LIMIT_S[budget]
+    over = [nb for nb, t in times.items() if statistics.median(t) > limit]
     lines += [f'| **total** | **{total:.0f}** | | |', '',
-              f'{len(over)} of {len(times)} notebooks over the 40 s budget' + (': ' + ', '.join(over) if over else '.'), '']
+              f'{len(over)} of {len(times)} notebooks over the {limit} s budget' + (': ' + ', '.join(over) if over else '.'), '']
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text('\n'.join(lines))
 
@@ -125,10 +133,45 @@ def main(argv=None) -> int:
         run_all(rels, args, budget, times, failed)
     finally:
         if not args.results: shutil.rmtree(results, ignore_errors=True)
-    if args.table: write_table(Path(args.table), times, args.repeat, args.seeds, update=args.update)
+    if args.table:
+        write_table(Path(args.table), times, args.repeat, args.seeds, update=args.update, budget=budget)
+        if (ROOT/'README.md').exists(): update_readme_times(ROOT)
     print(f'ran {len(rels)} notebook(s) x {args.repeat} in {time.time() - start:.0f} s; '
           f'{len(failed)} failed' + (': ' + ', '.join(failed) if failed else ''))
     return 1 if failed else 0
+
+TIME_TABLES = {'quick': ('results/nbtime.md', 'make nbtime'), 'full': ('results/fulltime.md', 'make results')}
+TIMES_MARKERS = ('<!-- times:start -->', '<!-- times:end -->')
+
+def times_summary(root: Path) -> str:
+    "The README's lines on how long the course notebooks take, from the tables `make nbtime` and `make results` write."
+    out = []
+    for budget, (rel, make) in TIME_TABLES.items():
+        rows = read_table(root/rel)
+        what = 'Quick mode' if budget == 'quick' else 'Full budget, every seed of the claims'
+        if not rows:
+            out.append(f'- **{what}**: not measured yet (`{make}` writes `{rel}`).'); continue
+        med = sorted(statistics.median(t) for t, _ in rows.values())
+        dates = sorted({d for _, d in rows.values()})
+        when = dates[0] if len(dates) == 1 else f'{dates[0]} to {dates[-1]}'
+        fmt = (lambda x: f'{x:.0f} s') if budget == 'quick' else (lambda x: f'{x / 60:.1f} min')
+        out.append(f'- **{what}**: {len(med)} course notebook(s) measured, {fmt(med[0])} to {fmt(med[-1])} each '
+                   f'(median {fmt(statistics.median(med))}), {sum(med) / 60:.0f} min in all; '
+                   f'each alone on 2 cores, measured {when} by `{make}` ([`{rel}`]({rel})).')
+    return '\n'.join(out)
+
+def update_readme_times(root: Path):
+    from mpkit.results import update_readme
+    update_readme(root/'README.md', *TIMES_MARKERS, times_summary(root))
+
+def drop_stale_rows(rel: Path, budget: str, started: str, path: Path):
+    "After a run without error: its papers' rows of this budget older than the run are rows it no longer writes."
+    from mpkit.papers import PAPERS
+    from mpkit.results import drop_older
+    for key, p in PAPERS.items():
+        if p.notebook == rel.as_posix() and path.exists():
+            n = drop_older(key, budget=budget, before=started, path=path)
+            if n: print(f'       {key}: {n} row(s) of an earlier run that this run did not write removed', flush=True)
 
 def run_all(rels, args, budget, times, failed):
     # stage every notebook before the first kernel starts: parsing (`ast`) next to a running kernel client has
@@ -138,6 +181,7 @@ def run_all(rels, args, budget, times, failed):
     for rel in rels:
         for i in range(args.repeat):
             if args.seeds: os.environ['MPKIT_SEED'] = str(args.seeds[i])   # the kernel inherits it
+            started = time.strftime('%Y-%m-%d %H:%M:%S')
             nb, secs, err = run_one(rel, staged[rel], args.timeout)
             if err and err.startswith('TIMEOUT'):
                 # a quick cell takes seconds: one that runs past the limit is a hung kernel more likely than a slow
@@ -153,6 +197,7 @@ def run_all(rels, args, budget, times, failed):
                 print(err[-6000:], file=sys.stderr, flush=True)
                 break
             if args.repeat == 1 and not args.results: build.store_executed(rel, nb, budget, secs)
+            if args.results: drop_stale_rows(rel, budget, started, Path(args.results)/'results.json')
             if args.keep:
                 out = Path(args.keep)/f'{rel.with_suffix("").as_posix()}.seed{os.environ.get("MPKIT_SEED", "default")}.ipynb'
                 out.parent.mkdir(parents=True, exist_ok=True); out.write_text(json.dumps(nb))

@@ -835,6 +835,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'mpkit.results.audit': ('results.html#audit', 'mpkit/results.py'),
                                'mpkit.results.beats': ('results.html#beats', 'mpkit/results.py'),
                                'mpkit.results.check_results': ('results.html#check_results', 'mpkit/results.py'),
+                               'mpkit.results.drop_older': ('results.html#drop_older', 'mpkit/results.py'),
                                'mpkit.results.git_commit': ('results.html#git_commit', 'mpkit/results.py'),
                                'mpkit.results.load_results': ('results.html#load_results', 'mpkit/results.py'),
                                'mpkit.results.notebook_hash': ('results.html#notebook_hash', 'mpkit/results.py'),

@@ -73,11 +73,14 @@ def random_mask(B: int, L: int, ratio: float = 0.75,  # MAE's default ratio
 
 def gather_visible(x: torch.Tensor, ids_keep: torch.Tensor) -> torch.Tensor:
     "The visible tokens: `x` (B, L, *D) -> (B, K, *D), `ids_keep` (B, K) long."
-    # dtype and shapes only: a range check would sync the GPU in every forward
     if ids_keep.dtype != torch.long:
         raise ValueError(f"ids_keep has dtype {ids_keep.dtype}; expected a (B, K) long tensor of positions")
     if x.dim() < 2 or ids_keep.dim() != 2 or x.shape[0] != ids_keep.shape[0]:
         raise ValueError(f"x has shape {tuple(x.shape)} and ids_keep {tuple(ids_keep.shape)}; expected (B, L, ...) and (B, K)")
+    # the range is checked on the CPU only: on a GPU the check would synchronise every forward pass
+    if ids_keep.device.type == 'cpu' and ids_keep.numel() and (ids_keep.min() < 0 or ids_keep.max() >= x.shape[1]):
+        raise ValueError(f"ids_keep holds positions {int(ids_keep.min())}..{int(ids_keep.max())}; "
+                         f"expected positions in [0, {x.shape[1]}) of x")
     idx = ids_keep.view(*ids_keep.shape, *([1] * (x.dim() - 2))).expand(-1, -1, *x.shape[2:])
     return torch.gather(x, 1, idx)
 
@@ -427,6 +430,13 @@ def block_mask(B: int, H: int = 14, W: int = 14, ratio: float = 0.4,  # BEiT: 14
     check_positive('W', W, integer=True)
     ratio = float(check_ratio('ratio', ratio))
     dev = _device(generator, device)
+    check_positive('min_block', min_block, integer=True)
+    if max_block is not None: check_positive('max_block', max_block, integer=True)
+    check_positive('max_failures', max_failures, integer=True)
+    if (not isinstance(aspect, (tuple, list)) or len(aspect) != 2
+            or not all(isinstance(a, (int, float)) and not isinstance(a, bool) and math.isfinite(a) and a > 0 for a in aspect)
+            or aspect[0] > aspect[1]):
+        raise ValueError(f"aspect = {aspect!r:.60}; expected (low, high), two positive numbers with low <= high")
     budget = _count(ratio, H * W); max_block = budget if max_block is None else max_block
     mask = torch.zeros(B, H, W, dtype=torch.bool, device=dev)
     count = torch.zeros(B, dtype=torch.long, device=dev); fails = torch.zeros_like(count)

@@ -228,7 +228,7 @@ def sincos_pos_embed(dim, *grid_sizes):
 # %% ../nbs/05_models.ipynb #ab02c9a1
 class PatchEmbed(nn.Module):
     "Images to patch tokens: `(B, C, H, W)` -> `(B, (H/p)*(W/p), D)`, the same order as `patchify`."
-    def __init__(self, img_size, patch, in_chans, dim):
+    def __init__(self, *, img_size, patch, in_chans, dim):
         super().__init__()
         self.img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
         for s in self.img_size: check_positive('img_size', s, integer=True)
@@ -354,7 +354,7 @@ def mask_info(
 class MAEDecoder(nn.Module):
     """MAE's decoder: `x_vis: (B, K, enc_dim)` visible tokens (in `ids_keep` order) and `ids_restore: (B, L)` ->
     predictions `(B, L, out_dim)` for every position. `grid` (e.g. `(14, 14)`) gives fixed sin-cos positions."""
-    def __init__(self, enc_dim, dec_dim, depth, heads, out_dim, *, grid=None, mlp_ratio=4):
+    def __init__(self, *, enc_dim, dec_dim, depth, heads, out_dim, grid=None, mlp_ratio=4):
         super().__init__()
         check_positive('enc_dim', enc_dim, integer=True)
         check_positive('dec_dim', dec_dim, integer=True)
@@ -419,9 +419,23 @@ class SegNet(nn.Module):
 # %% ../nbs/05_models.ipynb #9e90a97e
 class MaskedTokenModel(nn.Module):
     """Masked language model. `ids: (B, L) long` with `L <= max_len`; `labels: (B, L) long`, -100 where no loss is taken.
-    With `causal=True` each position sees only itself and the positions before it (a decoder-only language model)."""
-    def __init__(self, vocab_size, dim, depth, heads, max_len, *, pad_id=None, tie=True, pos='learned', mlp_ratio=4,
-                 dropout=0.0, causal=False):
+    With `causal=True` each position sees only itself and the positions before it (a decoder-only language model).
+    Sizes are keyword-only, e.g. `MaskedTokenModel(vocab_size=3000, dim=128, depth=2, heads=4, max_len=48, pad_id=0)`;
+    `forward(ids, labels=None)` -> `Output(loss, pred (B, L, vocab_size) logits, hidden (B, L, dim))`."""
+    def __init__(
+        self, *,
+        vocab_size: int,           # ids are in [0, vocab_size)
+        dim: int,                  # width of the token vectors and of the encoder
+        depth: int,                # transformer blocks
+        heads: int,                # attention heads per block (dim must divide by it)
+        max_len: int,              # longest sequence L the position embedding covers
+        pad_id: int | None = None, # the padding id: never attended to; None: no padding
+        tie: bool = True,          # the output layer shares the token embedding (BERT's choice)
+        pos: str = 'learned',      # position embedding: 'learned' (BERT) or fixed 'sincos'
+        mlp_ratio: float = 4,      # MLP width / dim in each block
+        dropout: float = 0.0,      # dropout in the blocks
+        causal: bool = False,      # each position sees only itself and those before it
+    ):
         super().__init__()
         if pos not in ('learned', 'sincos'): raise ValueError(f"pos must be 'learned' or 'sincos'; got {pos!r}, expected one of them")
         check_positive('vocab_size', vocab_size, integer=True)
@@ -469,15 +483,32 @@ def _norm_patches(target, eps=1e-6):
     return mean, (var + eps).sqrt()
 
 class MaskedAutoencoder(nn.Module):
-    "MAE for `(B, in_chans, img_size, img_size)` images cut into `patch` x `patch` patches."
-    def __init__(self, img_size, patch, in_chans, dim, depth, heads, dec_dim, dec_depth, *, dec_heads=None, norm_pix=True, mlp_ratio=4):
+    """MAE for `(B, in_chans, img_size, img_size)` float images cut into `patch` x `patch` patches: a `depth`-block
+    encoder of width `dim` sees the visible patches, a `dec_depth`-block decoder of width `dec_dim` predicts the
+    hidden ones. Sizes are keyword-only, e.g. `MaskedAutoencoder(img_size=28, patch=7, in_chans=1, dim=64, depth=2,
+    heads=4, dec_dim=64, dec_depth=1)`. `forward(imgs, mask_ratio=0.75, generator=None)` -> `Output(loss, pred
+    (B, L, patch*patch*in_chans), mask (B, L) bool with True = hidden, target)`; `encode(imgs)` -> (B, dim) features."""
+    def __init__(
+        self, *,
+        img_size,                  # image side in pixels (an int) or (H, W)
+        patch: int,                # patch side in pixels: the image is cut into (img_size / patch)^2 tokens
+        in_chans: int,             # image channels (1 grey, 3 RGB)
+        dim: int,                  # encoder width
+        depth: int,                # encoder blocks
+        heads: int,                # encoder attention heads
+        dec_dim: int,              # decoder width (MAE: a lighter decoder than the encoder)
+        dec_depth: int,            # decoder blocks
+        dec_heads: int | None = None,  # decoder heads; None: the encoder's
+        norm_pix: bool = True,     # predict each patch normalised by its own mean and std (MAE's better target)
+        mlp_ratio: float = 4,      # MLP width / width in every block
+    ):
         super().__init__()
         self.patch, self.in_chans, self.norm_pix = patch, in_chans, norm_pix
-        self.embed = PatchEmbed(img_size, patch, in_chans, dim)
+        self.embed = PatchEmbed(img_size=img_size, patch=patch, in_chans=in_chans, dim=dim)
         self.img_size, self.grid = self.embed.img_size, self.embed.grid
         self.register_buffer('pos', sincos_pos_embed(dim, *self.grid)[None], persistent=False)
         self.encoder = TransformerEncoder(dim, depth, heads, mlp_ratio=mlp_ratio)
-        self.decoder = MAEDecoder(dim, dec_dim, dec_depth, dec_heads or heads, patch * patch * in_chans, grid=self.grid, mlp_ratio=mlp_ratio)
+        self.decoder = MAEDecoder(enc_dim=dim, dec_dim=dec_dim, depth=dec_depth, heads=dec_heads or heads, out_dim=patch * patch * in_chans, grid=self.grid, mlp_ratio=mlp_ratio)
 
     def target(self, imgs):
         "What the decoder predicts: `(B, L, p*p*C)` patches, normalised per patch when `norm_pix`."

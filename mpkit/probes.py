@@ -5,7 +5,7 @@
 # %% ../nbs/08_probes.ipynb #00814ad9
 from __future__ import annotations
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 import numpy as np
 import torch
@@ -50,6 +50,7 @@ class ProbeResult:
     chance: float      # accuracy of always predicting the most frequent training label
     n_test: int
     stderr: float      # binomial standard error of `accuracy` on n_test examples
+    hits: np.ndarray | None = field(default=None, repr=False, compare=False)   # (n_test,) bool: each test example right?
 
     def __repr__(self):
         return f"ProbeResult(accuracy={self.accuracy:.3f} ± {self.stderr:.3f}, chance={self.chance:.3f}, n_test={self.n_test})"
@@ -75,10 +76,11 @@ def linear_probe(train_x, train_y, test_x, test_y, *, C: float = 1.0, max_iter: 
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter))
     with threadpool_limits(limits=blas_threads):
         clf.fit(train_x, train_y)
-        acc = float((clf.predict(test_x) == test_y).mean())
+        hits = clf.predict(test_x) == test_y
+        acc = float(hits.mean())
     values, counts = np.unique(train_y, return_counts=True)
     chance = float((test_y == values[counts.argmax()]).mean())
-    return ProbeResult(acc, chance, len(test_y), binomial_stderr(acc, len(test_y)))
+    return ProbeResult(acc, chance, len(test_y), binomial_stderr(acc, len(test_y)), hits)
 
 # %% ../nbs/08_probes.ipynb #87692bf7
 def pool(

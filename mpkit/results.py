@@ -12,7 +12,7 @@ from .papers import PAPERS, get_paper
 
 # %% auto #0
 __all__ = ['results_dir', 'recorded_results_path', 'load_results', 'notebook_hash', 'git_commit', 'beats', 'record',
-           'check_results', 'audit', 'results_table', 'update_readme', 'recorded']
+           'check_results', 'audit', 'drop_older', 'results_table', 'update_readme', 'recorded']
 
 # %% ../nbs/10_results.ipynb #c6f93645
 def results_dir(settings=None) -> Path:
@@ -184,6 +184,26 @@ def audit(
     out += [f"missing: {k} is implemented but has no claim row in the {budget} budget"
             for k, p in PAPERS.items() if p.status == 'implemented' and k not in claimed]
     return out
+
+# %% ../nbs/10_results.ipynb #b39b118f
+def drop_older(
+    paper: str,                      # the paper's registry key
+    *,
+    budget: str,                     # 'quick' | 'full'
+    before: str,                     # 'YYYY-MM-DD HH:MM:SS': rows recorded earlier than this go
+    path: str | Path | None = None,  # results.json; None: the default one
+) -> int:
+    "Remove `paper`'s rows of `budget` recorded before `before` (rows its notebook's latest run did not write); returns how many."
+    get_paper(paper)
+    check_choice('budget', budget, ('quick', 'full'))
+    try: time.strptime(before, '%Y-%m-%d %H:%M:%S')
+    except (TypeError, ValueError):
+        raise ValueError(f"before = {before!r:.40}; expected a time as 'YYYY-MM-DD HH:MM:SS'") from None
+    path = _results_path(path)
+    rows = load_results(path)
+    keep = [r for r in rows if not (r['paper'] == paper and r['budget'] == budget and str(r.get('time', '')) < before)]
+    if len(keep) < len(rows): _write_atomic(path, json.dumps(keep, indent=1) + '\n')
+    return len(rows) - len(keep)
 
 # %% ../nbs/10_results.ipynb #763fff02
 def results_table(rows: list[dict] | None = None) -> str:

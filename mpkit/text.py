@@ -136,6 +136,8 @@ class BigramBaseline:
         if smoothing <= 0: raise ValueError(f"smoothing = {smoothing}; expected a positive add-k constant")
         unigram = token_counts(seqs, vocab_size)   # also refuses an empty list and ids out of range
         pairs = torch.tensor([(a, b) for s in seqs for a, b in zip(s[:-1], s[1:])])
+        if len(pairs) == 0:
+            raise ValueError("seqs has no sentence of 2 or more tokens; expected at least one pair of neighbours to count")
         counts = torch.zeros(vocab_size, vocab_size, dtype=torch.float64)
         counts.index_put_((pairs[:, 0], pairs[:, 1]), torch.ones(len(pairs), dtype=torch.float64), accumulate=True)
         logp = ((counts + smoothing) / (counts.sum(1, keepdim=True) + smoothing * vocab_size)).log().float()

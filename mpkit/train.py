@@ -193,7 +193,9 @@ def ema_update(
 def _loss_of(out):
     if torch.is_tensor(out) and out.ndim == 0: return out
     loss = getattr(out, 'loss', None)
-    if loss is None: raise ValueError(f"the model must return an Output with a loss (or a scalar loss tensor); got {type(out).__name__} with loss=None")
+    if loss is None:
+        raise ValueError(f"the model returned {type(out).__name__} with loss=None; expected an Output with a loss (or a "
+                         "scalar loss tensor): does each batch hold the targets the model needs for its loss?")
     return loss
 
 def _call(model, batch):

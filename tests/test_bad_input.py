@@ -472,6 +472,11 @@ MODULES = {
         'check_results': [lambda: results.check_results([{}]), lambda: results.check_results(ROW)],
         'notebook_hash': [(lambda: results.notebook_hash('nope'), KeyError)],
         'audit': [lambda: results.audit([3]), lambda: results.audit([], budget='medium')],
+        'drop_older': [
+            (lambda: results.drop_older('nope', budget='full', before='2026-01-01 00:00:00'), KeyError),
+            lambda: results.drop_older('bert', budget='medium', before='2026-01-01 00:00:00'),
+            lambda: results.drop_older('bert', budget='full', before='yesterday'),
+        ],
         'recorded': [
             (lambda: results.recorded('nope'), KeyError),
             lambda: results.recorded('bert', budget='medium'),
@@ -513,10 +518,12 @@ MODULES = {
         'gather_visible': [
             lambda: masking.gather_visible(T, torch.zeros(2, 2)),
             lambda: masking.gather_visible(T, torch.zeros(2, dtype=torch.long)),
+            lambda: masking.gather_visible(T, torch.full((T.shape[0], 1), T.shape[1], dtype=torch.long)),
         ],
         'restore_order': [
             lambda: masking.restore_order(T, torch.zeros(3, dtype=torch.long)),
             lambda: masking.restore_order(T[:, :2], IDS),
+            lambda: masking.restore_order(T, IDS - 1 - IDS.max()),
         ],
         'copy_nearest_visible': [
             lambda: masking.copy_nearest_visible(T, MASK.long()),
@@ -547,7 +554,14 @@ MODULES = {
             lambda: masking.ngram_mask(IDS, []),
             lambda: masking.ngram_mask(IDS, [(1, 2)], ratio=2),
         ],
-        'block_mask': [lambda: masking.block_mask(0), lambda: masking.block_mask(2, ratio=1.5)],
+        'block_mask': [
+            lambda: masking.block_mask(0),
+            lambda: masking.block_mask(2, ratio=1.5),
+            lambda: masking.block_mask(2, min_block=0),
+            lambda: masking.block_mask(2, max_block=-1),
+            lambda: masking.block_mask(2, max_failures=0),
+            lambda: masking.block_mask(2, aspect=(2.0, 1.0)),
+        ],
         'simmim_mask': [
             lambda: masking.simmim_mask(0),
             lambda: masking.simmim_mask(2, mask_patch_size=0),
@@ -689,9 +703,9 @@ MODULES = {
             lambda: models.sincos_pos_embed(10, 2, 2),
         ],
         'PatchEmbed': [
-            lambda: models.PatchEmbed(8, 0, 1, 8),
-            lambda: models.PatchEmbed(8, 4, 1, 0),
-            lambda: models.PatchEmbed(8, 4, 1, 8)(torch.zeros(1, 3, 8, 8)),
+            lambda: models.PatchEmbed(img_size=8, patch=0, in_chans=1, dim=8),
+            lambda: models.PatchEmbed(img_size=8, patch=4, in_chans=1, dim=0),
+            lambda: models.PatchEmbed(img_size=8, patch=4, in_chans=1, dim=8)(torch.zeros(1, 3, 8, 8)),
         ],
         'TubeEmbed': [
             lambda: models.TubeEmbed(0, 8),
@@ -719,10 +733,10 @@ MODULES = {
             lambda: models.mask_info(torch.tensor([[True, False], [True, True]])),
         ],
         'MAEDecoder': [
-            lambda: models.MAEDecoder(8, 8, 0, 2, 4),
-            lambda: models.MAEDecoder(8, 8, 1, 2, 0),
-            lambda: models.MAEDecoder(8, 8, 1, 3, 4),
-            lambda: models.MAEDecoder(8, 8, 1, 2, 4)(torch.zeros(2, 1, 8), torch.zeros(3, dtype=torch.long)),
+            lambda: models.MAEDecoder(enc_dim=8, dec_dim=8, depth=0, heads=2, out_dim=4),
+            lambda: models.MAEDecoder(enc_dim=8, dec_dim=8, depth=1, heads=2, out_dim=0),
+            lambda: models.MAEDecoder(enc_dim=8, dec_dim=8, depth=1, heads=3, out_dim=4),
+            lambda: models.MAEDecoder(enc_dim=8, dec_dim=8, depth=1, heads=2, out_dim=4)(torch.zeros(2, 1, 8), torch.zeros(3, dtype=torch.long)),
         ],
         'CrossAttentionBlock': [
             lambda: models.CrossAttentionBlock(8, 0),
@@ -734,17 +748,17 @@ MODULES = {
             lambda: models.SegNet(4)(torch.zeros(1, 1, 6, 6)),
         ],
         'MaskedTokenModel': [
-            lambda: models.MaskedTokenModel(0, 8, 1, 2, 16),
-            lambda: models.MaskedTokenModel(10, 8, 1, 2, 0),
-            lambda: models.MaskedTokenModel(10, 8, 1, 2, 16, pad_id=10),
-            lambda: models.MaskedTokenModel(10, 8, 1, 2, 16)(IDS.float()),
-            lambda: models.MaskedTokenModel(10, 8, 1, 2, 16)(IDS + 10),
+            lambda: models.MaskedTokenModel(vocab_size=0, dim=8, depth=1, heads=2, max_len=16),
+            lambda: models.MaskedTokenModel(vocab_size=10, dim=8, depth=1, heads=2, max_len=0),
+            lambda: models.MaskedTokenModel(vocab_size=10, dim=8, depth=1, heads=2, max_len=16, pad_id=10),
+            lambda: models.MaskedTokenModel(vocab_size=10, dim=8, depth=1, heads=2, max_len=16)(IDS.float()),
+            lambda: models.MaskedTokenModel(vocab_size=10, dim=8, depth=1, heads=2, max_len=16)(IDS + 10),
         ],
         'MaskedAutoencoder': [
-            lambda: models.MaskedAutoencoder(8, 3, 1, 8, 1, 2, 8, 1),
-            lambda: models.MaskedAutoencoder(8, 4, 1, 8, 0, 2, 8, 1),
-            lambda: models.MaskedAutoencoder(8, 4, 1, 8, 1, 2, 8, 1)(IMGS[:, :, :4]),
-            lambda: models.MaskedAutoencoder(8, 4, 1, 8, 1, 2, 8, 1)(IMGS, mask_ratio=1.5),
+            lambda: models.MaskedAutoencoder(img_size=8, patch=3, in_chans=1, dim=8, depth=1, heads=2, dec_dim=8, dec_depth=1),
+            lambda: models.MaskedAutoencoder(img_size=8, patch=4, in_chans=1, dim=8, depth=0, heads=2, dec_dim=8, dec_depth=1),
+            lambda: models.MaskedAutoencoder(img_size=8, patch=4, in_chans=1, dim=8, depth=1, heads=2, dec_dim=8, dec_depth=1)(IMGS[:, :, :4]),
+            lambda: models.MaskedAutoencoder(img_size=8, patch=4, in_chans=1, dim=8, depth=1, heads=2, dec_dim=8, dec_depth=1)(IMGS, mask_ratio=1.5),
         ],
     },
     'train': {
@@ -892,6 +906,7 @@ MODULES = {
             lambda: text.BigramBaseline(SEQS, 10, smoothing=0),
             lambda: text.BigramBaseline([], 10),
             lambda: text.BigramBaseline(SEQS, 6),
+            lambda: text.BigramBaseline([[1], [2]], 10),
         ],
     },
 }

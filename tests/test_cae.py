@@ -12,7 +12,7 @@ def _imgs(n=16, size=8, seed=0):
 
 def _cae(align_weight=2.0):
     torch.manual_seed(0)
-    return ContextAutoencoder(8, 2, 1, 16, 1, 2, align_weight=align_weight)
+    return ContextAutoencoder(img_size=8, patch=2, in_chans=1, dim=16, depth=1, heads=2, align_weight=align_weight)
 
 
 def test_model_is_seeded_blind_to_hidden_pixels_and_trains():

@@ -14,7 +14,7 @@ def _seqs(n=40, seed=0):
 
 def _enc(depth=2):
     torch.manual_seed(0)
-    return MaskedTokenModel(60, 16, depth, 2, 16, pad_id=PAD)
+    return MaskedTokenModel(vocab_size=60, dim=16, depth=depth, heads=2, max_len=16, pad_id=PAD)
 
 
 def test_adjacent_pairs_labels_follow_the_reading_order():

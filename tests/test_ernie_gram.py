@@ -38,8 +38,8 @@ def test_masked_batches_seeded():
 def test_ngram_mlm_generator_writes_same_length_lexicon_ngrams():
     lex = [(10, 11), (20, 21), (13, 14, 15)]
     torch.manual_seed(0)
-    net = NgramMLM(MaskedTokenModel(30, 16, 1, 2, max_len=16, pad_id=PAD), lex,
-                   generator_model=MaskedTokenModel(30, 16, 1, 2, max_len=16, pad_id=PAD), replace_prob=1.0)
+    net = NgramMLM(MaskedTokenModel(vocab_size=30, dim=16, depth=1, heads=2, max_len=16, pad_id=PAD), lex,
+                   generator_model=MaskedTokenModel(vocab_size=30, dim=16, depth=1, heads=2, max_len=16, pad_id=PAD), replace_prob=1.0)
     b = masked_batches(SEQS, scheme='ngram', occurrences=phrase_occurrences(SEQS, lex), batch_size=16, ratio=0.5,
                        generator=torch.Generator().manual_seed(1))(0)
     out = net(**b)

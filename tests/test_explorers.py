@@ -59,7 +59,7 @@ def test_mask_bad_input():
 @pytest.fixture(scope='module')
 def text_out():
     torch.manual_seed(0)
-    m = MaskedTokenModel(50, 16, 2, 2, 8).eval()
+    m = MaskedTokenModel(vocab_size=50, dim=16, depth=2, heads=2, max_len=8).eval()
     with torch.no_grad(): return m(torch.randint(5, 50, (2, 8)), return_attention=True)
 
 def test_attention_layer_and_head_change_heatmap(text_out):
@@ -75,7 +75,7 @@ def test_attention_layer_and_head_change_heatmap(text_out):
 
 def test_attention_image_and_audio_views():
     torch.manual_seed(0)
-    mae = MaskedAutoencoder(16, 4, 1, 16, 1, 2, 16, 1).eval()
+    mae = MaskedAutoencoder(img_size=16, patch=4, in_chans=1, dim=16, depth=1, heads=2, dec_dim=16, dec_depth=1).eval()
     with torch.no_grad(): att = mae.encoder.layers(mae.embed(torch.rand(1, 1, 16, 16)) + mae.pos, return_attention=True).attentions
     ex = AttentionExplorer(att, image=np.random.rand(16, 16))
     r0 = ex.row.copy(); ex.query.value = 5
@@ -131,7 +131,7 @@ def test_cluster_scores_and_bad_input():
 @pytest.fixture(scope='module')
 def mae():
     torch.manual_seed(0)
-    return MaskedAutoencoder(16, 4, 1, 16, 1, 2, 16, 1)
+    return MaskedAutoencoder(img_size=16, patch=4, in_chans=1, dim=16, depth=1, heads=2, dec_dim=16, dec_depth=1)
 
 def test_reconstruction_ratio_slider_changes_masked_panel(mae):
     ex = ReconstructionExplorer(mae, torch.rand(5, 1, 16, 16), ratio=0.25)

@@ -10,7 +10,7 @@ def _imgs(n=16, size=8, seed=0):
 
 def _hpm():
     torch.manual_seed(0)
-    return HardPatchesMAE(8, 2, 1, 16, 1, 2, 16, 1)
+    return HardPatchesMAE(img_size=8, patch=2, in_chans=1, dim=16, depth=1, heads=2, dec_dim=16, dec_depth=1)
 
 
 def test_schedule_and_hard_mask():

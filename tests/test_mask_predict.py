@@ -19,7 +19,7 @@ def test_local_shuffle_moves_less_than_k():
 @pytest.mark.parametrize('T', [1, 3, 5])
 def test_mask_predict_follows_schedule(T):
     torch.manual_seed(0)
-    model = Seq2SeqLM(MaskedTokenModel(100, 16, 1, 2, max_len=32, pad_id=PAD))
+    model = Seq2SeqLM(MaskedTokenModel(vocab_size=100, dim=16, depth=1, heads=2, max_len=32, pad_id=PAD))
     dec = mask_predict(model, Y[:4], iterations=T)
     assert [int(r['masked'][0].sum()) for r in dec.rounds] == [remask_count(t, T, 10, kind='linear') for t in range(T)]
     assert not torch.isin(dec.tokens, torch.tensor([PAD, CLS, SEP, MASK])).any()

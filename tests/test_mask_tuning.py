@@ -9,7 +9,7 @@ ATTN = r'^encoder\.blocks\.\d+\.attn\.'
 
 def tiny():
     torch.manual_seed(0)
-    return MaskedAutoencoder(8, 4, 1, 16, 1, 2, 16, 1)
+    return MaskedAutoencoder(img_size=8, patch=4, in_chans=1, dim=16, depth=1, heads=2, dec_dim=16, dec_depth=1)
 
 
 def test_masks_start_on_and_only_scores_train():

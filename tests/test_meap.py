@@ -45,7 +45,7 @@ def test_episode_puts_the_asked_fact_near_its_depth_and_asks_it_first(depth):
 def test_retrieval_by_depth_and_next_token_loss_shapes():
     s = _stream()
     torch.manual_seed(0)
-    m = CausalLM(400, 16, 2, 2, 64)
+    m = CausalLM(vocab_size=400, dim=16, depth=2, heads=2, max_len=64)
     r = retrieval_by_depth(m, s, KEYS, VALUES, depths=(0.0, 1.0), n=8, generator=torch.Generator().manual_seed(0))
     assert len(r.accuracy) == 2 and all(0 <= a <= 1 for a in r.accuracy)
     assert len(r.entropy[0]) == 2 and all(0 <= e <= math.log(64) + 1e-4 for row in r.entropy for e in row)

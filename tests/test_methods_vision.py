@@ -14,7 +14,7 @@ def _imgs(n=16, size=8, c=1, seed=0):
 
 def _mae():
     torch.manual_seed(0)
-    return MaskedAutoencoder(8, 2, 1, 16, 1, 2, 16, 1)
+    return MaskedAutoencoder(img_size=8, patch=2, in_chans=1, dim=16, depth=1, heads=2, dec_dim=16, dec_depth=1)
 
 
 def test_mae_batches_are_seeded_and_checked():

@@ -83,7 +83,7 @@ def test_patchify_matches_mae_reference_order():
 
 def test_patch_size_must_divide():
     with pytest.raises(ValueError, match='patch size 3 does not divide the image size 8x8'): M.patchify(torch.randn(1, 1, 8, 8), 3)
-    with pytest.raises(ValueError, match='does not divide'): M.PatchEmbed(10, 4, 3, 8)
+    with pytest.raises(ValueError, match='does not divide'): M.PatchEmbed(img_size=10, patch=4, in_chans=3, dim=8)
     with pytest.raises(ValueError, match=r'\(B, C, H, W\)'): M.patchify(torch.randn(8, 8), 2)
 
 
@@ -120,7 +120,7 @@ def test_fps_and_knn_against_brute_force():
 
 
 def test_mae_decoder_restores_order():
-    dec = M.MAEDecoder(8, 8, 1, 2, 8)
+    dec = M.MAEDecoder(enc_dim=8, dec_dim=8, depth=1, heads=2, out_dim=8)
     with torch.no_grad():   # make the decoder an identity on its inputs
         dec.embed.weight.copy_(torch.eye(8)); dec.embed.bias.zero_()
         dec.head.weight.copy_(torch.eye(8)); dec.head.bias.zero_()
@@ -143,7 +143,7 @@ def test_cross_attention_block_padding():
 
 
 def test_masked_token_model_loss_mask_and_padding():
-    m = M.MaskedTokenModel(40, 32, 2, 4, 12, pad_id=0).eval()
+    m = M.MaskedTokenModel(vocab_size=40, dim=32, depth=2, heads=4, max_len=12, pad_id=0).eval()
     ids = torch.randint(1, 40, (2, 12)); ids[1, 8:] = 0
     labels = torch.full_like(ids, -100); labels[:, 2] = ids[:, 2]
     out = m(ids, labels, return_attention=True)
@@ -157,13 +157,13 @@ def test_masked_token_model_loss_mask_and_padding():
 
 
 def test_masked_token_model_sincos_untied():
-    m = M.MaskedTokenModel(40, 32, 1, 4, 12, tie=False, pos='sincos')
+    m = M.MaskedTokenModel(vocab_size=40, dim=32, depth=1, heads=4, max_len=12, tie=False, pos='sincos')
     assert m.head.weight is not m.tok.weight and 'pos' not in m.state_dict()
-    with pytest.raises(ValueError, match="'learned' or 'sincos'"): M.MaskedTokenModel(40, 32, 1, 4, 12, pos='rope')
+    with pytest.raises(ValueError, match="'learned' or 'sincos'"): M.MaskedTokenModel(vocab_size=40, dim=32, depth=1, heads=4, max_len=12, pos='rope')
 
 
 def test_mae_forward_contract():
-    mae = M.MaskedAutoencoder(16, 4, 3, 32, 2, 4, 16, 1)
+    mae = M.MaskedAutoencoder(img_size=16, patch=4, in_chans=3, dim=32, depth=2, heads=4, dec_dim=16, dec_depth=1)
     imgs = torch.rand(2, 3, 16, 16)
     out = mae(imgs, mask_ratio=0.75, generator=torch.Generator().manual_seed(0), return_attention=True)
     assert out.pred.shape == (2, 16, 48) and out.mask.shape == (2, 16) and out.mask.dtype == torch.bool
@@ -178,7 +178,7 @@ def test_mae_forward_contract():
 
 
 def test_mae_given_mask_and_ratio_zero():
-    mae = M.MaskedAutoencoder(8, 4, 1, 16, 1, 2, 8, 1).eval()
+    mae = M.MaskedAutoencoder(img_size=8, patch=4, in_chans=1, dim=16, depth=1, heads=2, dec_dim=8, dec_depth=1).eval()
     imgs = torch.rand(3, 1, 8, 8)
     mask = torch.tensor([[True, False, False, True]] * 3)
     out = mae(imgs, mask=mask)
@@ -188,7 +188,7 @@ def test_mae_given_mask_and_ratio_zero():
 
 
 def test_mae_encode_and_reconstruct():
-    mae = M.MaskedAutoencoder(8, 2, 1, 16, 1, 2, 8, 1)
+    mae = M.MaskedAutoencoder(img_size=8, patch=2, in_chans=1, dim=16, depth=1, heads=2, dec_dim=8, dec_depth=1)
     imgs = torch.rand(2, 1, 8, 8)
     assert mae.encode(imgs).shape == (2, 16) and mae.encode(imgs, pool=False).shape == (2, 16, 16)
     out = mae(imgs, generator=torch.Generator().manual_seed(1))
@@ -202,10 +202,10 @@ def test_mae_encode_and_reconstruct():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
 def test_models_on_cuda():
-    mae = M.MaskedAutoencoder(16, 4, 3, 32, 2, 4, 16, 1).cuda()
+    mae = M.MaskedAutoencoder(img_size=16, patch=4, in_chans=3, dim=32, depth=2, heads=4, dec_dim=16, dec_depth=1).cuda()
     out = mae(torch.rand(2, 3, 16, 16, device='cuda'), generator=torch.Generator().manual_seed(0), return_attention=True)
     out.loss.backward()
     assert out.pred.is_cuda and out.mask.is_cuda
-    m = M.MaskedTokenModel(40, 32, 2, 4, 12, pad_id=0).cuda()
+    m = M.MaskedTokenModel(vocab_size=40, dim=32, depth=2, heads=4, max_len=12, pad_id=0).cuda()
     ids = torch.randint(1, 40, (2, 12), device='cuda')
     assert m(ids, ids).loss.isfinite()

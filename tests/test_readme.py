@@ -19,3 +19,15 @@ def test_the_readme_tour_runs(capsys):
     out = ns['out']
     assert out.pred.shape[:2] == out.mask.shape and out.mask.dtype == ns['torch'].bool
     assert all(p.grad is not None for p in ns['mae'].parameters() if p.requires_grad), 'backward reached every weight'
+
+
+def test_the_readme_times_are_the_measured_ones():
+    "The README's times block is what the measured tables render (`make nbtime`, `make results` write both)."
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('nbrun', ROOT/'.ci'/'nbrun.py')
+    nbrun = importlib.util.module_from_spec(spec); spec.loader.exec_module(nbrun)
+    readme = (ROOT/'README.md').read_text()
+    start, end = nbrun.TIMES_MARKERS
+    block = readme.split(start)[1].split(end)[0].strip()
+    assert block == nbrun.times_summary(ROOT).strip(), 'README times are stale: run `make nbtime` (or update them)'
+    assert 'course notebook(s) measured' in block.splitlines()[0]   # the quick times are measured, not promised

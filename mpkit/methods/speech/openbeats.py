@@ -55,11 +55,11 @@ class PatchTokenModel(nn.Module):
     def __init__(self, num_tokens: int, *, frames: int = 64, n_mels: int = 40, patch: int = 8, dim: int = 128, depth: int = 2,
                  heads: int = 4, pred_dim: int = 128, pred_depth: int = 1):
         super().__init__()
-        self.embed = PatchEmbed((frames, n_mels), patch, 1, dim)
+        self.embed = PatchEmbed(img_size=(frames, n_mels), patch=patch, in_chans=1, dim=dim)
         self.grid, self.frames, self.n_mels = self.embed.grid, frames, n_mels
         self.register_buffer('pos', sincos_pos_embed(dim, *self.grid)[None], persistent=False)
         self.encoder = TransformerEncoder(dim, depth, heads)
-        self.predictor = MAEDecoder(dim, pred_dim, pred_depth, heads, num_tokens, grid=self.grid)
+        self.predictor = MAEDecoder(enc_dim=dim, dec_dim=pred_dim, depth=pred_depth, heads=heads, out_dim=num_tokens, grid=self.grid)
 
     def _patches(self, spec):
         if spec.ndim != 3 or tuple(spec.shape[1:]) != (self.frames, self.n_mels):

@@ -109,7 +109,7 @@ def retrieval_batches(stream: torch.Tensor, keys: torch.Tensor, values: torch.Te
 class CausalLM(nn.Module):
     """Decoder-only language model. `ids: (B, L) long` (L <= max_len) -> `Output.pred` (B, L, V) next-token logits.
     `labels`, `answers`: (B, L) long, -100 where no loss is taken; loss = mean CE over labels + mean CE over answers."""
-    def __init__(self, vocab_size: int, dim: int, depth: int, heads: int, max_len: int, *, prev_token: bool = True):
+    def __init__(self, *, vocab_size: int, dim: int, depth: int, heads: int, max_len: int, prev_token: bool = True):
         super().__init__()
         self.vocab_size, self.max_len = vocab_size, max_len
         self.tok = nn.Embedding(vocab_size, dim)

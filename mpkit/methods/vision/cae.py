@@ -73,11 +73,11 @@ class ContextAutoencoder(nn.Module):
     """CAE for `(B, in_chans, img_size, img_size)` images cut into `patch` x `patch` patches: encoder on the visible
     patches, `LatentRegressor`, alignment with the encoder's own (gradient-stopped) view of the hidden patches, and
     a decoder of `dec_depth` blocks from the predicted representations to the hidden patches' pixels."""
-    def __init__(self, img_size: int, patch: int, in_chans: int, dim: int, depth: int, heads: int, *, reg_depth: int = 1,
+    def __init__(self, *, img_size: int, patch: int, in_chans: int, dim: int, depth: int, heads: int, reg_depth: int = 1,
                  dec_depth: int = 1, align_weight: float = 2.0, norm_pix: bool = True, mlp_ratio: int = 4):  # CAE: lambda = 2
         super().__init__()
         self.patch, self.in_chans, self.norm_pix, self.align_weight = patch, in_chans, norm_pix, align_weight
-        self.embed = PatchEmbed(img_size, patch, in_chans, dim)
+        self.embed = PatchEmbed(img_size=img_size, patch=patch, in_chans=in_chans, dim=dim)
         self.img_size, self.grid = self.embed.img_size, self.embed.grid
         self.register_buffer('pos', sincos_pos_embed(dim, *self.grid)[None], persistent=False)
         self.encoder = TransformerEncoder(dim, depth, heads, mlp_ratio=mlp_ratio)

@@ -49,11 +49,11 @@ def masked_pixel_l1(pred: torch.Tensor, imgs: torch.Tensor, pixel_mask: torch.Te
 class SimMIM(nn.Module):
     """SimMIM for `(B, in_chans, img_size, img_size)` images cut into `patch` x `patch` model patches; the mask is
     drawn with `mask_patch`-px cells (a multiple of `patch`). `forward` returns an `Output` with `pred` (B, L, p*p*C) raw pixels."""
-    def __init__(self, img_size: int, patch: int, in_chans: int, dim: int, depth: int, heads: int, *,
+    def __init__(self, *, img_size: int, patch: int, in_chans: int, dim: int, depth: int, heads: int,
                  mask_patch: int = 32, mask_ratio: float = 0.6, mlp_ratio: int = 4):   # SimMIM: 32-px mask patches, ratio 0.6
         super().__init__()
         self.patch, self.in_chans, self.mask_patch, self.mask_ratio = patch, in_chans, mask_patch, mask_ratio
-        self.embed = PatchEmbed(img_size, patch, in_chans, dim)
+        self.embed = PatchEmbed(img_size=img_size, patch=patch, in_chans=in_chans, dim=dim)
         self.img_size, self.grid = self.embed.img_size, self.embed.grid
         if self.img_size[0] != self.img_size[1] or self.img_size[0] % mask_patch or mask_patch % patch:
             raise ValueError(f"img_size {self.img_size}, mask_patch {mask_patch}, patch {patch}; expected a square image "
