@@ -12,7 +12,7 @@ import torch
 from .checks import (check_choice, check_finite, check_nonempty, check_positive,
                           check_ratio)
 from .masking import (random_mask, bernoulli_mask, span_mask, whole_word_mask, block_mask, simmim_mask,
-                           tube_mask, time_mask, freq_mask)
+                           tube_mask, time_mask, freq_mask, HIDDEN_COLOUR, hidden_cmap)
 
 # %% auto #0
 __all__ = ['MODALITIES', 'MASKERS', 'DEFAULT_SIZES', 'CLUSTER_METHODS', 'Sample', 'MaskedSample', 'mask_sample', 'draw_masked',
@@ -194,33 +194,31 @@ def mask_sample(sample: Sample, masker: str, *, ratio: float = 0.5, size: int = 
 
 # %% ../nbs/07_explorers.ipynb #8f8a175d
 def _draw_tokens(ax, tokens, hidden, *, per_row=8):
-    "Tokens in rows, hidden ones as dark [MASK] boxes."
+    "Tokens in rows, hidden ones as [MASK] boxes in HIDDEN_COLOUR."
     ax.axis('off')
     rows = math.ceil(len(tokens) / per_row)
     ax.set_xlim(0, per_row); ax.set_ylim(rows, 0)
     for i, (t, h) in enumerate(zip(tokens, hidden)):
         r, c = divmod(i, per_row)
         ax.text(c + 0.5, r + 0.5, '[MASK]' if h else t, ha='center', va='center', fontsize=8,
-                color='white' if h else 'black', bbox=dict(boxstyle='round', fc='0.25' if h else '0.92', ec='none'))
+                color='white' if h else 'black', bbox=dict(boxstyle='round', fc=HIDDEN_COLOUR if h else '0.92', ec='none'))
 
 def _draw_points(fig, pos, xyz, colour, hidden, title):
     ax = fig.add_subplot(*pos, projection='3d')
     vis = ~hidden
-    ax.scatter(*xyz[vis].T, c=colour[vis] % 20, cmap='tab20', s=5, vmin=0, vmax=19)
-    ax.scatter(*xyz[hidden].T, c='0.8', s=1, alpha=0.5)
+    ax.scatter(*xyz[vis].T, c=colour[vis] % 18 + 2, cmap='tab20', s=5, vmin=0, vmax=19)   # tab20 without its blues
+    ax.scatter(*xyz[hidden].T, c=HIDDEN_COLOUR, s=1, alpha=0.5)
     ax.set_title(title, fontsize=9); ax.set_axis_off()
     return ax
 
 def _masked_image(img, hidden):
-    "Float image with NaN where hidden (drawn grey)."
+    "Float image with NaN where hidden (drawn in HIDDEN_COLOUR)."
     out = _unit_range(img[:hidden.shape[0], :hidden.shape[1]]).copy()
     out[hidden] = np.nan
     return out
 
 # %% ../nbs/07_explorers.ipynb #7fe9610d
-def _grey_cmap(name='gray'):
-    import matplotlib
-    return matplotlib.colormaps[name].with_extremes(bad='0.55')
+_grey_cmap = hidden_cmap   # pictures with their hidden pixels (NaN) in the kit's one HIDDEN_COLOUR
 
 def _check_fits(sample, ms):
     "The mask of `ms` covers `sample`: as many tokens, points or bins, or a crop of its pixels."
@@ -233,7 +231,7 @@ def _check_fits(sample, ms):
                          "expected the MaskedSample of this sample")
 
 def draw_masked(sample: Sample, ms: MaskedSample, *, title: str = ''):
-    "A matplotlib Figure of `sample` with `ms` hidden (grey, [MASK], or pale points)."
+    "A matplotlib Figure of `sample` with `ms` hidden, drawn in HIDDEN_COLOUR (pixels, [MASK] boxes or points)."
     from matplotlib.figure import Figure
     if not isinstance(sample, Sample): raise ValueError(f"sample is a {type(sample).__name__}; expected a Sample")
     if not isinstance(ms, MaskedSample):

@@ -12,10 +12,11 @@ import torch.nn.functional as F
 from .checks import check_choice, check_ids, check_mask, check_nonempty, check_positive, check_ratio
 
 # %% auto #0
-__all__ = ['show_masks', 'MaskInfo', 'random_mask', 'gather_visible', 'restore_order', 'copy_nearest_visible', 'bernoulli_mask',
-           'BertCorruption', 'bert_corrupt', 'span_length_probs', 'sample_span_lengths', 'span_mask', 'whole_word_mask',
-           'NgramMask', 'ngram_mask', 'block_mask', 'simmim_mask', 'tube_mask', 'time_mask', 'freq_mask',
-           'time_freq_mask', 'hubert_span_mask', 'mask_schedule', 'remask_count', 'mask_stats']
+__all__ = ['HIDDEN_COLOUR', 'hidden_cmap', 'show_masks', 'MaskInfo', 'random_mask', 'gather_visible', 'restore_order',
+           'copy_nearest_visible', 'bernoulli_mask', 'BertCorruption', 'bert_corrupt', 'span_length_probs',
+           'sample_span_lengths', 'span_mask', 'whole_word_mask', 'NgramMask', 'ngram_mask', 'block_mask',
+           'simmim_mask', 'tube_mask', 'time_mask', 'freq_mask', 'time_freq_mask', 'hubert_span_mask', 'mask_schedule',
+           'remask_count', 'mask_stats']
 
 # %% ../nbs/02_masking.ipynb #c2a28502
 def _count(ratio, n):
@@ -26,8 +27,21 @@ def _device(generator, device):
     return torch.device(device) if device is not None else (generator.device if generator is not None else torch.device('cpu'))
 
 # %% ../nbs/02_masking.ipynb #3b6ffe20
+HIDDEN_COLOUR = 'tab:blue'   # the one colour of everything hidden, in every figure and widget of the kit
+
+def hidden_cmap(name: str = 'gray'):
+    "The matplotlib colormap `name` with NaN (the hidden pixels of a picture) drawn in `HIDDEN_COLOUR`."
+    import matplotlib
+    if not isinstance(name, str) or name not in matplotlib.colormaps:
+        raise ValueError(f"name = {name!r:.40}; expected the name of a matplotlib colormap, e.g. 'gray' or 'magma'")
+    return matplotlib.colormaps[name].with_extremes(bad=HIDDEN_COLOUR)
+
+def _mask_cmap():
+    from matplotlib.colors import ListedColormap
+    return ListedColormap(['white', HIDDEN_COLOUR])
+
 def show_masks(masks, titles=None, *, ncols=4, size=2.0):
-    """Draw bool masks, dark = hidden. `masks` (N, H, W): one panel each; (N, L): one picture, a row per sequence."""
+    """Draw bool masks, hidden in `HIDDEN_COLOUR`, visible white. `masks` (N, H, W): one panel each; (N, L): one picture, a row per sequence."""
     import matplotlib.pyplot as plt
     check_mask('masks', masks)
     check_nonempty('masks', masks)
@@ -37,7 +51,7 @@ def show_masks(masks, titles=None, *, ncols=4, size=2.0):
         raise ValueError(f"{len(titles)} titles for {masks.shape[0]} masks; expected one title per mask")
     if masks.dim() == 2:
         fig, ax = plt.subplots(figsize=(min(12, 0.08 * masks.shape[1] + 1), 0.25 * masks.shape[0] + 0.8))
-        ax.imshow(masks.float().cpu(), cmap='Greys', vmin=0, vmax=1, aspect='auto', interpolation='nearest')
+        ax.imshow(masks.float().cpu(), cmap=_mask_cmap(), vmin=0, vmax=1, aspect='auto', interpolation='nearest')
         ax.set_xlabel('position'); ax.set_ylabel('row')
         if titles is not None: ax.set_yticks(range(len(titles)), titles)
         return fig
@@ -46,7 +60,7 @@ def show_masks(masks, titles=None, *, ncols=4, size=2.0):
     for i, ax in enumerate(axes.flat):
         ax.axis('off')
         if i < n:
-            ax.imshow(masks[i].float().cpu(), cmap='Greys', vmin=0, vmax=1, interpolation='nearest')
+            ax.imshow(masks[i].float().cpu(), cmap=_mask_cmap(), vmin=0, vmax=1, interpolation='nearest')
             if titles is not None: ax.set_title(titles[i], fontsize=9)
     fig.tight_layout()
     return fig

@@ -515,6 +515,7 @@ MODULES = {
             lambda: masking.show_masks(MASK, titles=['a']),
         ],
         'random_mask': [lambda: masking.random_mask(0, 4), lambda: masking.random_mask(2, 4, 1.5)],
+        'hidden_cmap': [lambda: masking.hidden_cmap('no such map'), lambda: masking.hidden_cmap(3)],
         'gather_visible': [
             lambda: masking.gather_visible(T, torch.zeros(2, 2)),
             lambda: masking.gather_visible(T, torch.zeros(2, dtype=torch.long)),
@@ -983,6 +984,7 @@ EXEMPT = {
     },
     'papers': {'PAPERS': 'a constant: the registry'},
     'masking': {
+        'HIDDEN_COLOUR': 'a constant',
         'MaskInfo': 'a NamedTuple container of the outputs of random_mask',
         'BertCorruption': 'a NamedTuple container of the outputs of bert_corrupt',
         'NgramMask': 'a NamedTuple container of the outputs of ngram_mask',

@@ -8,7 +8,7 @@ import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from ...masking import random_mask
+from ...masking import random_mask, hidden_cmap
 from ...models import Output, MaskedAutoencoder, MAEDecoder, patchify
 from ...explorers import MaskExplorer
 from ...probes import probe_encoder

@@ -29,7 +29,7 @@ def plot_reconstructions(model: MaskedAutoencoder, imgs: torch.Tensor, *, mask_r
     hidden = out.mask.view(-1, gh, gw).repeat_interleave(p, 1).repeat_interleave(p, 2)
     masked = imgs.masked_fill(hidden[:, None], float('nan'))
     cols = dict(original=imgs, masked=masked, reconstruction=rec, **{'reconstruction + visible': pasted})
-    cmap = plt.get_cmap('gray').with_extremes(bad='tab:blue')   # hidden pixels are NaN: drawn blue
+    cmap = hidden_cmap()   # hidden pixels are NaN: drawn in the kit's HIDDEN_COLOUR
     fig, axes = plt.subplots(len(imgs), 4, figsize=(7.5, 1.9 * len(imgs)), squeeze=False)
     for j, (name, batch) in enumerate(cols.items()):
         for i in range(len(imgs)):
