@@ -9,6 +9,7 @@ import torch
 from ...models import MaskedAutoencoder
 from ...probes import probe_encoder, reconstruction_errors
 from ...checks import check_ratio, check_images, check_nonempty
+from ...masking import hidden_cmap
 from ...train import History, fit, mae_batches, pretrain_mae, evaluating
 
 # %% auto #0
