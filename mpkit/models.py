@@ -485,9 +485,10 @@ def _norm_patches(target, eps=1e-6):
 class MaskedAutoencoder(nn.Module):
     """MAE for `(B, in_chans, img_size, img_size)` float images cut into `patch` x `patch` patches: a `depth`-block
     encoder of width `dim` sees the visible patches, a `dec_depth`-block decoder of width `dec_dim` predicts the
-    hidden ones. Sizes are keyword-only, e.g. `MaskedAutoencoder(img_size=28, patch=7, in_chans=1, dim=64, depth=2,
-    heads=4, dec_dim=64, dec_depth=1)`. `forward(imgs, mask_ratio=0.75, generator=None)` -> `Output(loss, pred
-    (B, L, patch*patch*in_chans), mask (B, L) bool with True = hidden, target)`; `encode(imgs)` -> (B, dim) features."""
+    hidden ones. Sizes are keyword-only, for example
+    `MaskedAutoencoder(img_size=28, patch=7, in_chans=1, dim=64, depth=2, heads=4, dec_dim=64, dec_depth=1)`.
+    `forward(imgs, mask_ratio=0.75, generator=None)` returns an `Output`: `loss`, `pred` (B, L, patch² · in_chans),
+    `mask` (B, L) bool with True = hidden, and `target`. `encode(imgs)` gives (B, dim) features."""
     def __init__(
         self, *,
         img_size,                  # image side in pixels (an int) or (H, W)
