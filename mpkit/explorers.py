@@ -218,8 +218,6 @@ def _masked_image(img, hidden):
     return out
 
 # %% ../nbs/07_explorers.ipynb #7fe9610d
-_grey_cmap = hidden_cmap   # pictures with their hidden pixels (NaN) in the kit's one HIDDEN_COLOUR
-
 def _check_fits(sample, ms):
     "The mask of `ms` covers `sample`: as many tokens, points or bins, or a crop of its pixels."
     d, kind = sample.data, sample.modality
@@ -243,7 +241,7 @@ def draw_masked(sample: Sample, ms: MaskedSample, *, title: str = ''):
         fig = Figure(figsize=(2 * len(idx), 2.4))
         for j, t in enumerate(idx):
             ax = fig.add_subplot(1, len(idx), j + 1)
-            ax.imshow(_masked_image(sample.data[t], hid[t]), cmap=_grey_cmap(), vmin=0, vmax=1); ax.axis('off'); ax.set_title(f'frame {t}', fontsize=8)
+            ax.imshow(_masked_image(sample.data[t], hid[t]), cmap=hidden_cmap(), vmin=0, vmax=1); ax.axis('off'); ax.set_title(f'frame {t}', fontsize=8)
     elif sample.modality == 'points':
         fig = Figure(figsize=(5, 4.5))
         _draw_points(fig, (1, 1, 1), sample.data, ms.groups.numpy(), hid, '')
@@ -253,9 +251,9 @@ def draw_masked(sample: Sample, ms: MaskedSample, *, title: str = ''):
         if sample.modality == 'text': _draw_tokens(ax, sample.data, hid)
         elif sample.modality == 'image':
             img = sample.data if sample.data.ndim == 2 else sample.data.mean(-1)
-            ax.imshow(_masked_image(img, hid), cmap=_grey_cmap(), vmin=0, vmax=1); ax.axis('off')
+            ax.imshow(_masked_image(img, hid), cmap=hidden_cmap(), vmin=0, vmax=1); ax.axis('off')
         else:
-            ax.imshow(_masked_image(sample.data, hid), cmap=_grey_cmap('magma'), origin='lower', aspect='auto')
+            ax.imshow(_masked_image(sample.data, hid), cmap=hidden_cmap('magma'), origin='lower', aspect='auto')
             ax.set_xlabel('frame'); ax.set_ylabel('frequency bin')
     fig.suptitle(title, fontsize=10)
     return fig
@@ -610,7 +608,7 @@ class ReconstructionExplorer(_Explorer):
         fig = Figure(figsize=(10, 3))
         for j, (name, img) in enumerate(self.panels.items()):
             ax = fig.add_subplot(1, 4, j + 1)
-            ax.imshow(np.clip(img, lo, hi), cmap=_grey_cmap(), vmin=lo, vmax=hi); ax.set_title(name, fontsize=10); ax.axis('off')
+            ax.imshow(np.clip(img, lo, hi), cmap=hidden_cmap(), vmin=lo, vmax=hi); ax.set_title(name, fontsize=10); ax.axis('off')
         return fig
 
     def _summary(self):

@@ -8,7 +8,7 @@ import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from ...masking import random_mask, hidden_cmap
+from ...masking import random_mask
 from ...models import Output, MaskedAutoencoder, MAEDecoder, patchify
 from ...explorers import MaskExplorer
 from ...probes import probe_encoder
@@ -63,9 +63,11 @@ def hard_mask(scores: torch.Tensor, ratio: float = 0.75, alpha_t: float = 0.5, *
 # %% ../../../nbs/vision/04_hpm.ipynb #52d406be
 class HardPatchesMAE(nn.Module):
     "MAE with HPM's loss predictor; `forward(imgs, alpha_t=)` mines hard patches for the mask when `alpha_t > 0`."
-    def __init__(self, *, img_size: int, patch: int, in_chans: int, dim: int, depth: int, heads: int, dec_dim: int, dec_depth: int, pred_weight: float = 1.0, **mae_kwargs):   # HPM adds the two losses with weight 1
+    def __init__(self, *, img_size: int, patch: int, in_chans: int, dim: int, depth: int, heads: int, dec_dim: int,
+                 dec_depth: int, pred_weight: float = 1.0, **mae_kwargs):   # HPM adds the two losses with weight 1
         super().__init__()
-        self.mae = MaskedAutoencoder(img_size=img_size, patch=patch, in_chans=in_chans, dim=dim, depth=depth, heads=heads, dec_dim=dec_dim, dec_depth=dec_depth, **mae_kwargs)
+        self.mae = MaskedAutoencoder(img_size=img_size, patch=patch, in_chans=in_chans, dim=dim, depth=depth, heads=heads,
+                                     dec_dim=dec_dim, dec_depth=dec_depth, **mae_kwargs)
         # HPM's predictor has as many blocks as the decoder; one output per patch instead of p*p*C pixels
         self.loss_predictor = MAEDecoder(enc_dim=dim, dec_dim=dec_dim, depth=dec_depth, heads=heads, out_dim=1, grid=self.mae.grid)
         self.pred_weight, self.patch, self.grid, self.img_size, self.in_chans = pred_weight, patch, self.mae.grid, self.mae.img_size, in_chans

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import torch
 import torch.nn as nn
-from ...masking import simmim_mask, hidden_cmap
+from ...masking import simmim_mask
 from ...models import Output, PatchEmbed, LinearHead, TransformerEncoder, MaskedAutoencoder, patchify, unpatchify, sincos_pos_embed
 from ...losses import masked_l1
 from ...probes import probe_encoder
