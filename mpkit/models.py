@@ -472,8 +472,11 @@ class MaskedTokenModel(nn.Module):
         if labels is not None:
             if labels.shape != ids.shape: raise ValueError(f"labels have shape {tuple(labels.shape)}; expected the shape of ids {tuple(ids.shape)}")
             mask = labels != -100
+            # every position predicted (a language model's labels): no gather of the (B, L, V) logits
+            if mask.all(): loss = F.cross_entropy(logits.flatten(0, 1), labels.flatten())
+            elif mask.any(): loss = F.cross_entropy(logits[mask], labels[mask])
             # no position to predict: a zero that still belongs to the graph, instead of cross_entropy's nan
-            loss = F.cross_entropy(logits[mask], labels[mask]) if mask.any() else logits.sum() * 0
+            else: loss = logits.sum() * 0
         return Output(loss=loss, pred=logits, mask=mask, target=labels, attentions=attns, hidden=h)
 
 # %% ../nbs/05_models.ipynb #1a909fef

@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from ...masking import random_mask
-from ...models import Output, TransformerEncoder
+from ...models import Output, MaskedTokenModel
 from ...text import PAD, SEP, MASK
 from ...train import evaluating
 from ...checks import check_ratio, check_positive, check_ids, check_nonempty
@@ -106,20 +106,24 @@ def retrieval_batches(stream: torch.Tensor, keys: torch.Tensor, values: torch.Te
     return batch
 
 # %% ../../../nbs/text/04_meap.ipynb #1459172a
-class CausalLM(nn.Module):
-    """Decoder-only language model. `ids: (B, L) long` (L <= max_len) -> `Output.pred` (B, L, V) next-token logits.
-    `labels`, `answers`: (B, L) long, -100 where no loss is taken; loss = mean CE over labels + mean CE over answers."""
-    def __init__(self, *, vocab_size: int, dim: int, depth: int, heads: int, max_len: int, prev_token: bool = True):
-        super().__init__()
-        self.vocab_size, self.max_len = vocab_size, max_len
-        self.tok = nn.Embedding(vocab_size, dim)
-        nn.init.normal_(self.tok.weight, std=0.02)   # GPT-2's init range
+class CausalLM(MaskedTokenModel):
+    """The core's `MaskedTokenModel(causal=True)` plus an embedding of the previous token at each position.
+    `forward(ids, labels=None, answers=None)`: `ids` (B, L) long with L <= max_len; `labels`, `answers`
+    (B, L) long, -100 where no loss is taken. `Output.pred` (B, L, V) next-token logits; loss = mean
+    cross-entropy over `labels` + mean cross-entropy over `answers`."""
+    def __init__(
+        self, *,
+        vocab_size: int,          # ids are in [0, vocab_size)
+        dim: int,                 # width of the token vectors and of the decoder
+        depth: int,               # transformer blocks
+        heads: int,               # attention heads per block
+        max_len: int,             # longest sequence L
+        prev_token: bool = True,  # add an embedding of the token before each position (a "token shift")
+    ):
+        super().__init__(vocab_size=vocab_size, dim=dim, depth=depth, heads=heads, max_len=max_len,
+                         causal=True)
         self.prev = nn.Embedding(vocab_size, dim) if prev_token else None
-        if prev_token: nn.init.normal_(self.prev.weight, std=0.02)
-        self.pos = nn.Parameter(torch.randn(1, max_len, dim) * 0.02)
-        self.decoder = TransformerEncoder(dim, depth, heads, causal=True)
-        self.head = nn.Linear(dim, vocab_size)
-        self.head.weight = self.tok.weight
+        if prev_token: nn.init.normal_(self.prev.weight, std=0.02)   # the token embedding's init range
 
     def encode(self, ids: torch.Tensor, *, return_attention: bool = False):
         "Hidden states (B, L, D); each position sees itself and the positions before it."
@@ -129,23 +133,19 @@ class CausalLM(nn.Module):
                              f"expected (B, L) with 0 < L <= max_len={self.max_len}")
         x = self.tok(ids) + self.pos[:, :ids.shape[1]]
         if self.prev is not None: x = x + self.prev(F.pad(ids[:, :-1], (1, 0), value=PAD))
-        out = self.decoder.layers(x, return_attention=return_attention)
+        out = self.encoder.layers(x, return_attention=return_attention)
         return (out.hidden, out.attentions) if return_attention else out.hidden
 
     def forward(self, ids, labels=None, answers=None, *, return_attention: bool = False) -> Output:
-        h, attns = self.encode(ids, return_attention=True) if return_attention else (self.encode(ids), None)
-        logits = self.head(h)
-        loss = None
-        for t in (labels, answers):
-            if t is None: continue
-            if t.shape != ids.shape: raise ValueError(f"targets have shape {tuple(t.shape)}; expected the shape of ids {tuple(ids.shape)}")
-            take = t != -100   # the answers are 4 of 63 positions: their softmax only, the same mean
-            if take.all(): term = F.cross_entropy(logits.flatten(0, 1), t.flatten())
-            elif take.any(): term = F.cross_entropy(self.head(h[take]), t[take])
-            else: term = logits.sum() * 0
-            loss = term if loss is None else loss + term
-        return Output(loss=loss, pred=logits, mask=None if labels is None else labels != -100, target=labels,
-                      attentions=attns, hidden=h)
+        out = super().forward(ids, labels, return_attention=return_attention)
+        if answers is None: return out
+        if answers.shape != ids.shape:
+            raise ValueError(f"answers have shape {tuple(answers.shape)}; expected the shape of ids {tuple(ids.shape)}")
+        take = answers != -100   # 4 of 63 positions: the same mean cross-entropy, over them only
+        term = F.cross_entropy(out.pred[take], answers[take]) if take.any() else out.pred.sum() * 0
+        out.loss = term if out.loss is None else out.loss + term
+        return out
+
 
 # %% ../../../nbs/text/04_meap.ipynb #6ebdb2c6
 class RetrievalResult(NamedTuple):
@@ -155,6 +155,7 @@ class RetrievalResult(NamedTuple):
     n: int                       # contexts per depth
     entropy: list[list[float]]   # (K, layers) mean attention entropy at the query, in nats
     needle_attention: list[float]  # (K,) mean over contexts of the max over last-layer heads of the weight on the value
+    hits: torch.Tensor           # (K, n) bool: the query of each context answered right
 
 @torch.no_grad()
 def retrieval_by_depth(model: CausalLM, stream: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, *,
@@ -163,18 +164,19 @@ def retrieval_by_depth(model: CausalLM, stream: torch.Tensor, keys: torch.Tensor
     "Accuracy of `model` on `n` held-out contexts per depth of the asked fact, with the attention at the query."
     check_positive('n', n, integer=True)
     with evaluating(model):
-        acc, ent, needle_att = [], [], []
+        hits, ent, needle_att = [], [], []
         for d in depths:
             eps = [kv_episode(stream, torch.cat([torch.tensor([float(d)]), torch.rand(n_facts - 1, generator=generator)]),
                               keys, values, length=length, generator=generator) for _ in range(n)]
             ids = torch.stack([e.ids for e in eps])[:, :-1]
             q, r = torch.tensor([e.query for e in eps]), torch.arange(n)
             out = model(ids, return_attention=True)
-            acc.append((out.pred[r, q].argmax(-1) == ids[r, q + 1]).float().mean().item())
+            hits.append(out.pred[r, q].argmax(-1) == ids[r, q + 1])
             rows = [w[r, :, q] for w in out.attentions]                        # (n, H, L) per layer
             ent.append([(-(w * w.clamp_min(1e-12).log()).sum(-1)).mean().item() for w in rows])
             needle_att.append(rows[-1][r, :, torch.tensor([e.needle + 1 for e in eps])].amax(-1).mean().item())
-    return RetrievalResult([float(d) for d in depths], acc, n, ent, needle_att)
+    hits = torch.stack(hits)
+    return RetrievalResult([float(d) for d in depths], hits.float().mean(1).tolist(), n, ent, needle_att, hits)
 
 # %% ../../../nbs/text/04_meap.ipynb #ec573589
 @torch.no_grad()
