@@ -4,6 +4,7 @@
 
 # %% ../../../nbs/speech/00_hubert.ipynb #cad56801
 from __future__ import annotations
+from typing import Sequence
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -97,20 +98,25 @@ class HuBERT(nn.Module):
 
 # %% ../../../nbs/speech/00_hubert.ipynb #d61cd2bc
 @torch.no_grad()
-def layer_features(model: HuBERT, feats: list[torch.Tensor], *, layer: int, batch_size: int = 32) -> list[torch.Tensor]:
-    "Unmasked hidden states of `layer` (1 = first block) for every utterance of `feats` ((T_i, F) float): a list of (T_i // stack, dim) on CPU."
-    check_positive('layer', layer, integer=True)
-    if layer > len(model.encoder.blocks):
-        raise ValueError(f"layer={layer}; expected 1..{len(model.encoder.blocks)} (the blocks of this model)")
+def layer_features(model: HuBERT, feats: list[torch.Tensor], *, layer: int | Sequence[int],
+                   batch_size: int = 32) -> list[torch.Tensor]:
+    """Unmasked hidden states of `layer` (1 = first block) for every utterance of `feats` ((T_i, F) float): a list of
+    (T_i // stack, dim) on CPU. With a sequence of layers, one such list per layer, from a single pass of the model."""
+    layers = [layer] if isinstance(layer, int) else list(layer)
+    check_nonempty('layer', layers)
+    for l in layers:
+        check_positive('layer', l, integer=True)
+        if l > len(model.encoder.blocks):
+            raise ValueError(f"layer={l}; expected 1..{len(model.encoder.blocks)} (the blocks of this model)")
     model.eval()
-    out, dev = [], device_of(model)
+    out, dev = [[] for _ in layers], device_of(model)
     for i in range(0, len(feats), batch_size):
         x, _ = pad_sequences(feats[i:i + batch_size])
         lens = torch.tensor([len(f) // model.stack for f in feats[i:i + batch_size]])
         pad = torch.arange(x.shape[1] // model.stack) >= lens[:, None]
-        h = model.hidden_states(x.to(dev), pad=pad.to(dev))[layer - 1].cpu()
-        out += [h[j, :n] for j, n in enumerate(lens.tolist())]
-    return out
+        hs = model.hidden_states(x.to(dev), pad=pad.to(dev))
+        for k, l in enumerate(layers): out[k] += [hs[l - 1][j, :n].cpu() for j, n in enumerate(lens.tolist())]
+    return out[0] if isinstance(layer, int) else out
 
 @torch.no_grad()
 def masked_unit_accuracy(model: HuBERT, feats: list[torch.Tensor], units: list[torch.Tensor], *, majority: int,
