@@ -15,7 +15,7 @@ CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
 SHOTS = ROOT/'artifacts'/'explorers'
 ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
         '--disable-component-update', '--disable-sync']
-RUN_TIMEOUT = 600   # seconds for Run All on a busy 2-core machine; the quick budget needs well under a minute alone
+RUN_TIMEOUT = 300   # seconds without progress before a run counts as hung; the notebook needs about 20 s alone
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -108,13 +108,31 @@ def _wait_done(page, timeout):
         time.sleep(1)
     raise AssertionError(f'the notebook did not finish in {timeout} s; prompts: {page.evaluate(PROMPTS)}')
 
-def test_mask_explorer_slider_in_jupyterlab(tmp_path):
-    _need_browser()
+class Hung(Exception):
+    "Run All made no progress in time and no cell raised: a kernel that hung, not a failing notebook."
+
+def _wait_widget(page, timeout):
+    """Wait for the first explorer. A cell that raises fails at once; a click that was lost is repeated; a run
+    that shows no progress for `timeout` s raises `Hung` with what the page showed."""
+    end, last = time.time() + timeout, None
+    widget = page.locator('.widget-vbox').first
+    while time.time() < end:
+        _accept_dialogs(page)                       # a kernel dialog shown after Run All would block it silently
+        err = page.locator('[data-mime-type="application/vnd.jupyter.error"]')
+        if err.count(): raise AssertionError('a cell raised:\n' + err.first.inner_text()[-2000:])
+        if widget.count() and widget.is_visible(): return widget
+        prompts = page.evaluate(PROMPTS)
+        if prompts != last: last, end = prompts, max(end, time.time() + 120)   # progress: a cell finished
+        if prompts and not any(p == '[*]:' for p in prompts) and not any(re.fullmatch(r'\[\d+\]:', p) for p in prompts):
+            _run_all(page)                          # nothing queued and nothing ran: the click was lost
+        time.sleep(1)
+    raise Hung(f'no explorer after {timeout} s; prompts: {page.evaluate(PROMPTS)}')
+
+def _attempt(tmp_path, attempt):
+    "One fresh JupyterLab, one browser: Run All, then drive the first explorer's ratio slider."
     from playwright.sync_api import sync_playwright
-    original = NB.read_bytes()
-    proc, url = _start_lab(tmp_path)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    t0 = time.time()
+    folder = tmp_path/f'attempt{attempt}'; folder.mkdir()
+    proc, url = _start_lab(folder)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
@@ -124,8 +142,11 @@ def test_mask_explorer_slider_in_jupyterlab(tmp_path):
                 page.wait_for_selector('.jp-Notebook .jp-CodeCell', timeout=120_000)
                 _accept_dialogs(page)
                 _run_all(page)
-                widget = page.locator('.widget-vbox').first
-                widget.wait_for(state='visible', timeout=RUN_TIMEOUT * 1000)
+                try:
+                    widget = _wait_widget(page, RUN_TIMEOUT)
+                except Hung:
+                    page.screenshot(path=str(SHOTS/f'hung_attempt{attempt}.png'))
+                    raise
                 _wait_done(page, RUN_TIMEOUT)
                 widget.scroll_into_view_if_needed()
                 _accept_dialogs(page)
@@ -147,8 +168,32 @@ def test_mask_explorer_slider_in_jupyterlab(tmp_path):
                 page.screenshot(path=str(SHOTS/'reconstruction_explorer.png'))
             finally:
                 browser.close()
+    except Hung as e:
+        raise Hung(f'{e}\nkernels: {_kernels(url)}\nserver log (end):\n{(folder/"lab.log").read_text()[-3000:]}') from None
     finally:
         _shutdown_kernels(url)
         _stop(proc)
+
+def _kernels(url):
+    try:
+        with urllib.request.urlopen(url + '/api/kernels', timeout=5) as r: return [(k['execution_state'], k['connections']) for k in json.load(r)]
+    except OSError as e: return f'unreadable ({e})'
+
+def test_mask_explorer_slider_in_jupyterlab(tmp_path):
+    """Run All on the explorers notebook, then move the MaskExplorer's ratio slider. A cell that raises fails at
+    once. A run with no progress for RUN_TIMEOUT s and no error (a kernel that hung: seen once in CI, where this
+    notebook needs 20 s) is reported with its screenshot, kernel state and server log, and tried once more in a
+    fresh JupyterLab."""
+    _need_browser()
+    original = NB.read_bytes()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    try:
+        try:
+            _attempt(tmp_path, 1)
+        except Hung as e:
+            print(f'attempt 1 hung, trying once more:\n{e}', file=sys.stderr)
+            _attempt(tmp_path, 2)
+    finally:
         if NB.read_bytes() != original: NB.write_bytes(original)   # never leave outputs in the committed notebook
     print(f'explorer browser test: {time.time() - t0:.1f} s')
