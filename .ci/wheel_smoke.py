@@ -23,3 +23,14 @@ assert rows and 'site-packages' in mpkit.results.recorded_results_path().resolve
 out = subprocess.run([sys.executable, '-m', 'mpkit', 'results'], capture_output=True, text=True, check=True).stdout
 assert '| bert |' in out and 'No results recorded yet' not in out, out[:500]
 print(f'wheel OK: mpkit {mpkit.__version__} from {here.parent}, {len(loaded)} samples loaded from {d}')
+# the README's library tour runs against the installed wheel too, as a reuser outside the repo would run it
+import contextlib, io, re
+readme = (Path(__file__).resolve().parents[1]/'README.md').read_text()
+tour = re.findall(r'```python\n(.*?)```', readme.split('## Using mpkit as a library', 1)[1].split('\n## ', 1)[0], flags=re.S)
+assert len(tour) >= 4, 'the README tour has masking, targets, a model and an explorer'
+ns, printed = {}, io.StringIO()
+with contextlib.redirect_stdout(printed):
+    for block in tour: exec(compile(block, 'README.md', 'exec'), ns)
+assert '[12, 12, 12, 12]' in printed.getvalue() and '[6, 6]' in printed.getvalue(), printed.getvalue()
+assert 'site-packages' in Path(sys.modules['mpkit.explorers'].__file__).resolve().parts, 'the tour imported mpkit from a checkout'
+print(f'README tour OK against the wheel ({len(tour)} blocks)')
