@@ -49,15 +49,19 @@ def _start_lab(tmp_path):
     proc = subprocess.Popen([str(Path(sys.executable).parent/'jupyter'), 'lab', '--no-browser', '--ip', '127.0.0.1', '--port', str(port),
                              "--ServerApp.token=", "--ServerApp.password=", '--allow-root', f'--ServerApp.root_dir={ROOT/"nbs"}'],
                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return proc, _wait_up(proc, port, tmp_path/'lab.log')
+
+def _wait_up(proc, port: int, log: Path) -> str:
+    "The server's URL once it answers; stops it and fails with the end of its log if it never does."
     url = f'http://127.0.0.1:{port}'
     for _ in range(300):
         try:
-            urllib.request.urlopen(url + '/api/status', timeout=1).close(); return proc, url
+            urllib.request.urlopen(url + '/api/status', timeout=1).close(); return url
         except OSError:
             if proc.poll() is not None: break
             time.sleep(0.2)
     _stop(proc)
-    raise RuntimeError(f'JupyterLab did not answer on {url}/api/status:\n' + (tmp_path/'lab.log').read_text()[-3000:])
+    raise RuntimeError(f'JupyterLab did not answer on {url}/api/status:\n' + log.read_text()[-3000:])
 
 def _shutdown_kernels(url):
     "Kernels run in their own process groups: ask the server to stop them."

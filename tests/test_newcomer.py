@@ -5,11 +5,12 @@ is shown inside the widget, and `git status` in the clone is clean afterwards.
 The clone uses this checkout's virtual environment (`make lab VENV=...`): installing a second one would take
 minutes and test pip rather than the course. Screenshots go to artifacts/newcomer/.
 """
-import json, os, re, shutil, signal, subprocess, sys, time, urllib.request
+import json, os, subprocess, time
 from pathlib import Path
 import pytest
 from test_explorers_browser import (ARGS, CHROMIUM, RUN_TIMEOUT, _accept_dialogs, _free_port, _lab_settings,
-                                    _need_browser, _run_all, _shutdown_kernels, _wait_done, _wait_widget)
+                                    _need_browser, _run_all, _shutdown_kernels, _stop, _wait_done, _wait_up,
+                                    _wait_widget)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT/'artifacts'/'newcomer'
@@ -31,22 +32,7 @@ def _make_lab(clone, tmp_path):
     proc = subprocess.Popen(['make', '--no-print-directory', 'lab', f'VENV={ROOT/".venv"}', f'LAB_PORT={port}',
                              "LAB_ARGS=--ServerApp.token= --ServerApp.password="],
                             cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f'http://127.0.0.1:{port}'
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(url + '/api/status', timeout=1).close(); return proc, url
-        except OSError:
-            if proc.poll() is not None: break
-            time.sleep(0.2)
-    _stop(proc)
-    pytest.fail('`make lab` did not start JupyterLab:\n' + (tmp_path/'lab.log').read_text()[-3000:])
-
-def _stop(proc):
-    try: os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError: return
-    try: proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL); proc.wait()
+    return proc, _wait_up(proc, port, tmp_path/'lab.log')
 
 def _new_cell_run(page, code: str):
     "Add a cell at the end of the notebook, type `code`, run it and leave the cursor on it (command mode)."
@@ -70,9 +56,9 @@ def test_first_session_from_a_fresh_clone(tmp_path):
                 page.goto(url + '/', wait_until='load')                      # what `make lab` prints, minus the path
                 page.wait_for_selector('.jp-Notebook .jp-Cell', timeout=120_000)
                 assert page.url.split('?')[0].endswith('/lab/tree/index.ipynb'), page.url
-                page.get_by_text('mpkit: the masked-prediction kit').first.wait_for(timeout=60_000)
+                page.locator('.jp-RenderedMarkdown h1', has_text='mpkit: the masked-prediction kit').first.wait_for(timeout=60_000)
                 page.screenshot(path=str(SHOTS/'course_home.png'))
-                page.goto(url + '/lab/tree/07_explorers.ipynb', wait_until='load')
+                page.goto(url + '/lab/tree/07_explorers.ipynb?reset', wait_until='load')   # ?reset: only this notebook open
                 page.wait_for_selector('.jp-Notebook .jp-CodeCell', timeout=120_000)
                 _accept_dialogs(page)
                 _run_all(page)
