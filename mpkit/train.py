@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #dbc9ab1b
 from __future__ import annotations
-import io, json, math, os, tempfile, time
+import hashlib, io, json, math, os, tempfile, time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +16,8 @@ from .checks import check_finite, check_images, check_positive, check_ratio
 
 # %% auto #0
 __all__ = ['warmup_cosine', 'init_distributed', 'shard_batch', 'to_device', 'History', 'in_notebook', 'LivePlot', 'device_of',
-           'evaluating', 'ema_update', 'fit', 'mae_batches', 'pretrain_mae', 'save_checkpoint', 'load_checkpoint']
+           'evaluating', 'ema_update', 'fit', 'mae_batches', 'pretrain_mae', 'save_checkpoint', 'load_checkpoint',
+           'cache_key', 'model_cache_dir', 'cached_model', 'course_mae']
 
 # %% ../nbs/06_train.ipynb #d5b956bb
 def warmup_cosine(step, *, total, warmup, base_lr, min_lr=0.0):
@@ -388,3 +389,115 @@ def load_checkpoint(model: nn.Module, path, *, strict: bool = True) -> dict:
                          f"mismatched shapes {mismatched}; expected the keys and shapes of the model's state_dict()")
     _unwrap(model).load_state_dict({k: v for k, v in tensors.items() if k in own}, strict=False)
     return {k: _decode(v) for k, v in meta.items()}
+
+# %% ../nbs/06_train.ipynb #05a555e6
+def _digest(value, h, where: str = 'config'):
+    "Feed `value` (JSON values, tensors and arrays, in nested dicts, lists and tuples) into the hash `h`."
+    if torch.is_tensor(value) or isinstance(value, np.ndarray):
+        a = value.detach().cpu().contiguous().numpy() if torch.is_tensor(value) else np.ascontiguousarray(value)
+        h.update(f'array {a.dtype} {a.shape}:'.encode()); h.update(a.tobytes())
+    elif isinstance(value, dict):
+        h.update(b'{')
+        for k in sorted(value, key=str):
+            h.update(f'{k!r}:'.encode()); _digest(value[k], h, f'{where}[{k!r}]')
+        h.update(b'}')
+    elif isinstance(value, (list, tuple)):
+        h.update(b'[')
+        for i, v in enumerate(value): _digest(v, h, f'{where}[{i}]')
+        h.update(b']')
+    elif value is None or isinstance(value, (bool, int, float, str)):
+        h.update(f'{type(value).__name__} {value!r};'.encode())
+    else:
+        raise ValueError(f"{where} is a {type(value).__name__}; expected numbers, strings, None, tensors or "
+                         "arrays (in dicts, lists or tuples)")
+
+def _check_name(name):
+    if not isinstance(name, str) or not name.strip() or any(ch in name for ch in '/\\'):
+        raise ValueError(f"name = {name!r:.60}; expected a non-empty string without slashes (a file name prefix)")
+
+def _core_source() -> str:
+    "A hash of the source of mpkit's core modules (the top-level `mpkit/*.py`, not the methods)."
+    import mpkit
+    h = hashlib.sha256()
+    for p in sorted(Path(mpkit.__file__).parent.glob('*.py')):
+        if p.name != '_modidx.py': h.update(p.name.encode()); h.update(p.read_bytes())
+    return h.hexdigest()
+
+def cache_key(
+    name: str,     # what is trained, e.g. 'course_mae'
+    config: dict,  # what defines the run: numbers, strings, tensors (hashed by content)
+    init: dict | None = None,  # the model's initial state dict
+) -> str:
+    "The 16-hex-digit hash of `name`, `config`, the initial weights, mpkit's core source and the torch version."
+    _check_name(name)
+    if not isinstance(config, dict):
+        raise ValueError(f"config is a {type(config).__name__}; expected a dict of what defines the run")
+    h = hashlib.sha256()
+    h.update(f'{name}|{_core_source()}|{torch.__version__}|'.encode())
+    _digest(config, h, 'config'); _digest(dict(init or {}), h, 'init')
+    return h.hexdigest()[:16]
+
+def model_cache_dir(settings=None) -> Path:
+    "Where `cached_model` keeps weights: `cache/` in the results folder (`mpkit.results.results_dir`)."
+    from mpkit.results import results_dir
+    return results_dir(settings)/'cache'
+
+def cached_model(
+    name: str,           # what is trained, e.g. 'course_mae'; the file name starts with it
+    config: dict,        # what defines the training: numbers, strings, tensors (the data included)
+    make_model,          # () -> nn.Module, seeded inside: the same call builds the same initial weights
+    train,               # (model) -> anything (a `History` is kept): trains the model in place
+    *,
+    refresh: bool = False,  # train again and overwrite the cached weights
+    cache_dir=None,         # None: `model_cache_dir()`
+) -> tuple[nn.Module, dict]:
+    """`make_model()` trained by `train(model)` once per name, config, initial weights and core source; later calls
+    load the weights. Returns `(model, info)`, info with `hit` (loaded, not trained), `path`, `key`, `seconds` (of
+    the training that made the weights) and `history` (what `train` returned; None when loaded)."""
+    _check_name(name)
+    for arg, f in (('make_model', make_model), ('train', train)):
+        if not callable(f): raise ValueError(f"{arg} is a {type(f).__name__}; expected a function")
+    model = make_model()
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"make_model() returned a {type(model).__name__}; expected a torch.nn.Module")
+    key = cache_key(name, config, _unwrap(model).state_dict())
+    path = Path(cache_dir if cache_dir is not None else model_cache_dir())/f'{name}-{key}.safetensors'
+    if path.exists() and not refresh:
+        meta = load_checkpoint(model, path)
+        return model, dict(hit=True, path=path, key=key, seconds=meta.get('seconds'), history=None)
+    start = time.perf_counter()
+    history = train(model)
+    seconds = time.perf_counter() - start
+    save_checkpoint(model, path, metadata=dict(name=name, key=key, seconds=seconds))
+    return model, dict(hit=False, path=path, key=key, seconds=seconds, history=history)
+
+# %% ../nbs/06_train.ipynb #917dfedf
+def course_mae(
+    images: torch.Tensor,  # (N, C, 28, 28) float training images
+    *,
+    steps: int,                # optimizer steps
+    seed: int = 0,             # seeds the initial weights (torch.manual_seed), batches, masks and `fit`
+    mask_ratio: float = 0.75,  # MAE: 0.75
+    refresh: bool = False,     # train again even when cached
+    cache_dir=None,            # None: `model_cache_dir()`
+    **pretrain_kwargs,         # passed on to `pretrain_mae` (batch_size, lr, live_plot, ...)
+):
+    """The course's toy MAE, pretrained by `pretrain_mae` on `images` and cached (`cached_model`): built as
+    `MaskedAutoencoder(img_size=28, patch=7, in_chans=C, dim=64, depth=2, heads=4, dec_dim=64, dec_depth=1)`
+    after `torch.manual_seed(seed)`. Returns `(model, info)` as `cached_model` does."""
+    from mpkit.models import MaskedAutoencoder
+    check_images('images', images)
+    if tuple(images.shape[-2:]) != (28, 28):
+        raise ValueError(f"images has shape {tuple(images.shape)}; expected (N, C, 28, 28), the course's image size")
+    check_positive('steps', steps, integer=True)
+    check_ratio('mask_ratio', mask_ratio)
+    def make():
+        torch.manual_seed(seed)
+        return MaskedAutoencoder(img_size=28, patch=7, in_chans=images.shape[1], dim=64, depth=2, heads=4,
+                                 dec_dim=64, dec_depth=1)
+    kwargs = dict(progress=False, live_plot=False) | pretrain_kwargs
+    shown = {k: v for k, v in pretrain_kwargs.items() if k not in ('progress', 'live_plot')}
+    config = dict(images=images, steps=steps, seed=seed, mask_ratio=mask_ratio, **shown)
+    return cached_model('course_mae', config, make,
+                        lambda m: pretrain_mae(m, images, steps=steps, mask_ratio=mask_ratio, seed=seed, **kwargs),
+                        refresh=refresh, cache_dir=cache_dir)
