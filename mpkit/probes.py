@@ -16,7 +16,8 @@ from .train import evaluating
 # %% auto #0
 __all__ = ['binomial_stderr', 'ProbeResult', 'linear_probe', 'pool', 'extract_features', 'probe_encoder', 'masked_hits',
            'MaskedAccuracy', 'masked_accuracy', 'paired_difference', 'predict_classes', 'confusion_iou',
-           'segmentation_scores', 'paired_miou_gap', 'reconstruction_errors', 'content_probe', 'speaker_probe']
+           'segmentation_scores', 'paired_miou_gap', 'scene_confusions', 'pooled_miou', 'reconstruction_errors',
+           'content_probe', 'speaker_probe']
 
 # %% ../nbs/08_probes.ipynb #7c476104
 def binomial_stderr(
@@ -236,6 +237,28 @@ def paired_miou_gap(
     idx = torch.randint(len(labels), (n_boot, len(labels)), generator=torch.Generator().manual_seed(seed))
     boot_a = _boot_miou(_per_image_cm(pred_a, labels, n_classes), idx)
     return dict(gap=gap, stderr=float((boot_a - _boot_miou(_per_image_cm(pred_b, labels, n_classes), idx)).std()))
+
+# %% ../nbs/08_probes.ipynb #2b3d0557
+def scene_confusions(
+    pred: torch.Tensor,    # (N, H, W) long predicted classes
+    labels: torch.Tensor,  # (N, H, W) long true classes
+    n_classes: int = 4,    # K
+) -> np.ndarray:
+    "One confusion matrix per image: `(N, K, K)` float64 counts, indexed [true class, predicted class]."
+    if pred.ndim != 3: raise ValueError(f"pred has shape {tuple(pred.shape)}; expected (N, H, W)")
+    confusion_iou(pred, labels, n_classes)                     # checks shapes, dtypes and class ids
+    return _per_image_cm(pred, labels, n_classes).numpy()
+
+def pooled_miou(
+    counts,  # (N, K, K) confusion counts of N images, as `scene_confusions` gives them
+) -> float:
+    "The mIoU of the images' summed confusion counts; a class absent from labels and predictions is skipped."
+    cm = np.asarray(counts, dtype=float)
+    if cm.ndim != 3 or cm.shape[1] != cm.shape[2] or len(cm) == 0:
+        raise ValueError(f"counts has shape {cm.shape}; expected (N, K, K) confusion counts of N >= 1 images")
+    cm = cm.sum(0)
+    inter = np.diag(cm); union = cm.sum(0) + cm.sum(1) - inter
+    return float(np.mean(inter[union > 0] / union[union > 0]))
 
 # %% ../nbs/08_probes.ipynb #00e66dce
 def reconstruction_errors(

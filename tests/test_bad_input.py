@@ -810,6 +810,22 @@ MODULES = {
             (lambda: train.load_checkpoint(torch.nn.Linear(2, 2), MISSING), FileNotFoundError),
             lambda: load_into(torch.nn.Linear(2, 3)),
         ],
+        'cache_key': [
+            lambda: train.cache_key('', {}),
+            lambda: train.cache_key('mae', [1]),
+            lambda: train.cache_key('mae', dict(f=print)),
+        ],
+        'model_cache_dir': [lambda: train.model_cache_dir(settings=42)],
+        'cached_model': [
+            lambda: train.cached_model('a/b', {}, lambda: torch.nn.Linear(2, 2), lambda m: None),
+            lambda: train.cached_model('mae', {}, 'model', lambda m: None),
+            lambda: train.cached_model('mae', {}, lambda: 'model', lambda m: None, cache_dir=MISSING.parent),
+        ],
+        'course_mae': [
+            lambda: train.course_mae(IMGS, steps=1),
+            lambda: train.course_mae(torch.rand(2, 1, 28, 28), steps=0),
+            lambda: train.course_mae(torch.rand(2, 1, 28, 28), steps=1, mask_ratio=1.5),
+        ],
     },
     'probes': {
         'binomial_stderr': [
@@ -860,6 +876,12 @@ MODULES = {
             lambda: probes.paired_miou_gap(SEG, SEG, SEG, n_boot=0),
             lambda: probes.paired_miou_gap(SEG, SEG[:1], SEG),
         ],
+        'scene_confusions': [
+            lambda: probes.scene_confusions(SEG, SEG[:1]),
+            lambda: probes.scene_confusions(SEG + 5, SEG),
+            lambda: probes.scene_confusions(SEG[:, 0], SEG[:, 0]),
+        ],
+        'pooled_miou': [lambda: probes.pooled_miou(np.zeros((0, 4, 4))), lambda: probes.pooled_miou(np.zeros((2, 4)))],
         'reconstruction_errors': [
             lambda: probes.reconstruction_errors(torch.nn.Identity(), torch.rand(8, 8)),
             lambda: probes.reconstruction_errors(torch.nn.Identity(), NAN_IMGS),

@@ -4,6 +4,7 @@ import pytest
 import torch
 from mpkit.methods.vision.phg_mae import sobel_edges, make_modalities, modality_mask, stack_modalities, PHGMAE, phg_batches, train_phg, single_proba, ensemble_proba, Distiller, distil, count_parameters
 from mpkit.methods.vision.mfm import SegNet
+from mpkit.probes import confusion_iou
 
 
 def _scene(n=4, seed=0):

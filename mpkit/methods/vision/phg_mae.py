@@ -5,6 +5,7 @@
 # %% ../../../nbs/vision/07_phg_mae.ipynb #2309b4ec
 from __future__ import annotations
 import math
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
