@@ -415,12 +415,23 @@ def _check_name(name):
     if not isinstance(name, str) or not name.strip() or any(ch in name for ch in '/\\'):
         raise ValueError(f"name = {name!r:.60}; expected a non-empty string without slashes (a file name prefix)")
 
+def _code_only(source: str) -> str:
+    "The syntax tree of `source` without docstrings: comments, layout and documentation do not count."
+    import ast
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, 'body', None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
 def _core_source() -> str:
-    "A hash of the source of mpkit's core modules (the top-level `mpkit/*.py`, not the methods)."
+    "A hash of the code of mpkit's core modules (the top-level `mpkit/*.py`, not the methods; docstrings left out)."
     import mpkit
     h = hashlib.sha256()
     for p in sorted(Path(mpkit.__file__).parent.glob('*.py')):
-        if p.name != '_modidx.py': h.update(p.name.encode()); h.update(p.read_bytes())
+        if p.name != '_modidx.py': h.update(p.name.encode()); h.update(_code_only(p.read_text()).encode())
     return h.hexdigest()
 
 def cache_key(
