@@ -909,6 +909,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'mpkit.train._batch_source': ('train.html#_batch_source', 'mpkit/train.py'),
                              'mpkit.train._call': ('train.html#_call', 'mpkit/train.py'),
                              'mpkit.train._check_name': ('train.html#_check_name', 'mpkit/train.py'),
+                             'mpkit.train._code_only': ('train.html#_code_only', 'mpkit/train.py'),
                              'mpkit.train._core_source': ('train.html#_core_source', 'mpkit/train.py'),
                              'mpkit.train._decode': ('train.html#_decode', 'mpkit/train.py'),
                              'mpkit.train._digest': ('train.html#_digest', 'mpkit/train.py'),
