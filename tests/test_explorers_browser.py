@@ -196,7 +196,9 @@ def test_mask_explorer_slider_in_jupyterlab(tmp_path):
         try:
             _attempt(tmp_path, 1)
         except Hung as e:
-            print(f'attempt 1 hung, trying once more:\n{e}', file=sys.stderr)
+            # pytest shows nothing of a test that passes on its second attempt: the diagnosis goes next to the screenshot
+            (SHOTS/'hung_attempt1.txt').write_text(str(e))
+            print(f'attempt 1 hung (diagnosis in {SHOTS}/hung_attempt1.txt), trying once more:\n{e}', file=sys.stderr)
             _attempt(tmp_path, 2)
     finally:
         if NB.read_bytes() != original: NB.write_bytes(original)   # never leave outputs in the committed notebook
