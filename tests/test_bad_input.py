@@ -924,6 +924,20 @@ MODULES = {
             lambda: text.token_counts(SEQS, 0),
             lambda: text.token_counts(SEQS, 6),
         ],
+        'lm_batches': [lambda: text.lm_batches([]), lambda: text.lm_batches(SEQS, batch_size=0)],
+        'token_log_probs': [
+            lambda: text.token_log_probs(_clm(), []),
+            lambda: text.token_log_probs(_clm(), [[2]]),
+            lambda: text.token_log_probs(_clm(), SEQS, batch_size=0),
+            lambda: text.token_log_probs(_clm(), [[2, 11]]),            # an id out of the vocabulary
+        ],
+        'sample_text': [
+            lambda: text.sample_text(_clm(), [], max_new=3),
+            lambda: text.sample_text(_clm(), [[]], max_new=3),
+            lambda: text.sample_text(_clm(), [[2]], max_new=0),
+            lambda: text.sample_text(_clm(), [[2]], max_new=3, temperature=-1),
+            lambda: text.sample_text(_clm(), [[2]], max_new=3, top_k=0),
+        ],
         'UnigramBaseline': [lambda: text.UnigramBaseline([], 10), lambda: text.UnigramBaseline(SEQS, 6)],
         'BigramBaseline': [
             lambda: text.BigramBaseline(SEQS, 10, smoothing=0),
@@ -933,6 +947,10 @@ MODULES = {
         ],
     },
 }
+
+def _clm():
+    "A tiny causal model over ids 0-9, for the text core's language-model functions."
+    return models.MaskedTokenModel(vocab_size=10, dim=8, depth=1, heads=2, max_len=8, pad_id=0, causal=True)
 
 EXEMPT = {
     'config': {
