@@ -35,7 +35,9 @@ def _cut(rel: str, clip: dict) -> np.ndarray:
 # %% ../nbs/01a_audio.ipynb #d2ea3604
 PS_CORPORA = ('librivox', 'cards')
 
-def load_pocketsphinx(corpus: str = 'librivox') -> list[dict]:
+def load_pocketsphinx(
+    corpus: str = 'librivox',  # 'librivox' (5 clips, 24.7 s) or 'cards' (5 card names, 9.7 s)
+) -> list[dict]:
     """Real read speech from Debian `pocketsphinx-testdata` (BSD-2). `corpus`: 'librivox' (5 clips of
     "Sense and Sensibility", 24.7 s) or 'cards' (5 short card names, 9.7 s).
     Returns records: `wave` float32 (T,), `sr` 16000, `transcript` str (lower case), `id` str, `corpus` str."""
@@ -57,7 +59,11 @@ def _voice_split(u: dict, holdout: str) -> str:
         return next((k for k, vs in VOICE_SPLITS.items() if u['voice'] in vs), 'train')
     return {6: 'valid', 7: 'test'}.get(u['sentence'] % 8, 'train')
 
-def load_voices(split: str | None = None, *, holdout: str = 'voices') -> list[dict]:
+def load_voices(
+    split: str | None = None,  # 'train', 'valid', 'test' or None (all 288 utterances)
+    *,
+    holdout: str = 'voices',  # one of `HOLDOUTS`: 'voices' (whole voices held out) or 'sentences'
+) -> list[dict]:
     """espeak-ng speech: records with `wave` float32 (T,), `sr` 16000, `speaker` str ('v00'..'v11'),
     `espeak_voice` str, `sentence_id` int (0..47), `text` str, `words` list[str] (per utterance, not time-aligned).
     `split`: None (all 288) | 'train' | 'valid' | 'test'; `holdout`: 'voices' (whole voices held out) | 'sentences'."""
@@ -98,7 +104,12 @@ def _check_sr(sr, expected=None, name='sr'):
         raise ValueError(f"{name} = {sr} does not match the data's {expected} Hz; expected "
                          "the rate the features are for: resample first or pass the right rate")
 
-def power_spectrogram(wave, *, n_fft: int = 400, hop: int = 160) -> torch.Tensor:
+def power_spectrogram(
+    wave,  # (T,) or (B, T) float samples
+    *,
+    n_fft: int = 400,  # window and FFT size, samples (25 ms at 16 kHz)
+    hop: int = 160,  # samples between frames (10 ms at 16 kHz)
+) -> torch.Tensor:
     """|STFT|^2 with a periodic Hann window of `n_fft` samples, centred zero-padded frames.
     wave: (T,) or (B, T) float -> (frames, n_fft//2 + 1) or (B, frames, n_fft//2 + 1), frames = 1 + T // hop."""
     w, single = _as_batch(wave)
@@ -121,19 +132,29 @@ def _float64(name: str, x) -> torch.Tensor:
         raise ValueError(f"{name} = {x!r:.60}; expected numbers, a float or a tensor") from None
     return check_finite(name, t)
 
-def hz_to_mel(f: torch.Tensor) -> torch.Tensor:
+def hz_to_mel(
+    f: torch.Tensor,  # (...) float frequencies in Hz, any shape
+) -> torch.Tensor:
     "Slaney mel scale: linear below 1 kHz, logarithmic above. f: any shape, float64 -> same shape."
     f = _float64('f', f)
     lin = f / _F_SP
     return torch.where(f >= _MIN_LOG_HZ, _MIN_LOG_HZ / _F_SP + torch.log(f.clamp_min(1e-10) / _MIN_LOG_HZ) / _LOGSTEP, lin)
 
-def mel_to_hz(m: torch.Tensor) -> torch.Tensor:
+def mel_to_hz(
+    m: torch.Tensor,  # (...) float mel values, any shape
+) -> torch.Tensor:
     "Inverse of `hz_to_mel`."
     m = _float64('m', m)
     min_log_mel = _MIN_LOG_HZ / _F_SP
     return torch.where(m >= min_log_mel, _MIN_LOG_HZ * torch.exp(_LOGSTEP * (m - min_log_mel)), _F_SP * m)
 
-def mel_filterbank(n_fft: int, n_mels: int, sr: int, fmin: float = 0.0, fmax: float | None = None) -> torch.Tensor:
+def mel_filterbank(
+    n_fft: int,  # FFT size: the filters span n_fft // 2 + 1 bins
+    n_mels: int,  # how many filters
+    sr: int,  # sample rate in Hz
+    fmin: float = 0.0,  # lowest frequency, Hz
+    fmax: float | None = None,  # highest frequency, Hz; None: sr / 2
+) -> torch.Tensor:
     """Slaney-normalised triangular filters on the Slaney mel scale -> (n_mels, n_fft//2 + 1) float32
     (librosa's layout: apply as `power @ fb.T`)."""
     _check_sr(sr)
@@ -151,8 +172,17 @@ def mel_filterbank(n_fft: int, n_mels: int, sr: int, fmin: float = 0.0, fmax: fl
     return (torch.clamp(torch.minimum(rising, falling), min=0) * (2.0 / (hi - lo))).float()
 
 # %% ../nbs/01a_audio.ipynb #9335da01
-def log_mel(wave, sr: int, *, n_fft: int = 400, hop: int = 160, n_mels: int = 40, fmin: float = 0.0,
-            fmax: float | None = None, eps: float = 1e-10) -> torch.Tensor:
+def log_mel(
+    wave,  # (T,) or (B, T) float samples
+    sr: int,  # sample rate in Hz
+    *,
+    n_fft: int = 400,  # window and FFT size (25 ms at 16 kHz, Kaldi/HuBERT)
+    hop: int = 160,  # frame step (10 ms at 16 kHz)
+    n_mels: int = 40,  # mel filters (40: HuBERT)
+    fmin: float = 0.0,  # lowest filter frequency, Hz
+    fmax: float | None = None,  # highest filter frequency, Hz; None: sr / 2
+    eps: float = 1e-10,  # floor of the mel power before the log
+) -> torch.Tensor:
     """ln(max(mel power, eps)). 25 ms / 10 ms framing at 16 kHz (Kaldi/HuBERT defaults).
     wave: (T,) or (B, T) float -> (frames, n_mels) or (B, frames, n_mels), frames = 1 + T // hop."""
     _check_sr(sr)
@@ -162,7 +192,10 @@ def log_mel(wave, sr: int, *, n_fft: int = 400, hop: int = 160, n_mels: int = 40
     return torch.log((P @ mel_filterbank(n_fft, n_mels, sr, fmin, fmax).T).clamp_min(eps))
 
 # %% ../nbs/01a_audio.ipynb #6a165f1b
-def dct_ortho(n: int, k: int) -> torch.Tensor:
+def dct_ortho(
+    n: int,  # input size (mel bands)
+    k: int,  # coefficients kept
+) -> torch.Tensor:
     "DCT-II matrix, orthonormal (scipy's `norm='ortho'`): (n, k) so that `x @ D` gives the first k coefficients."
     check_positive('n', n, integer=True)
     check_positive('k', k, integer=True)
@@ -172,7 +205,11 @@ def dct_ortho(n: int, k: int) -> torch.Tensor:
     D[:, 0] /= math.sqrt(2.0)
     return D.float()
 
-def delta_features(c: torch.Tensor, *, width: int = 5) -> torch.Tensor:
+def delta_features(
+    c: torch.Tensor,  # (..., T, F) features, frames on dimension -2
+    *,
+    width: int = 5,  # frames of the regression window (HTK: 5)
+) -> torch.Tensor:
     """Regression deltas over `width` frames (HTK: width 5 = +-2 frames), edges repeated.
     c: (frames, F) or (B, frames, F) -> same shape."""
     if not isinstance(c, torch.Tensor) or not c.is_floating_point() or c.ndim not in (2, 3):
@@ -187,8 +224,18 @@ def delta_features(c: torch.Tensor, *, width: int = 5) -> torch.Tensor:
     d = sum(n * (pad[:, N + n:N + n + T] - pad[:, N - n:N - n + T]) for n in range(1, N + 1)) / (2 * sum(n * n for n in range(1, N + 1)))
     return d if c.ndim == 3 else d[0]
 
-def mfcc(wave, sr: int, *, n_mfcc: int = 13, n_mels: int = 40, n_fft: int = 400, hop: int = 160,
-         deltas: bool = True, width: int = 5, **kw) -> torch.Tensor:
+def mfcc(
+    wave,  # (T,) or (B, T) float samples
+    sr: int,  # sample rate in Hz
+    *,
+    n_mfcc: int = 13,  # coefficients kept (HTK: 13)
+    n_mels: int = 40,  # mel filters before the DCT
+    n_fft: int = 400,  # window and FFT size (25 ms at 16 kHz)
+    hop: int = 160,  # frame step (10 ms at 16 kHz)
+    deltas: bool = True,  # append deltas and delta-deltas (39 features)
+    width: int = 5,  # frames of the delta window (HTK: 5)
+    **kw,  # more options of `log_mel` (fmin, fmax)
+) -> torch.Tensor:
     """MFCCs (DCT-II ortho of the dB mel power), plus deltas and delta-deltas when `deltas`.
     wave: (T,) or (B, T) -> (frames, n_mfcc * (3 if deltas else 1)), or with a leading B."""
     check_positive('n_mfcc', n_mfcc, integer=True)
@@ -205,7 +252,10 @@ def _frames(w: torch.Tensor, frame: int, hop: int) -> torch.Tensor:
     "(B, T) -> centred, zero-padded frames (B, 1 + T // hop, frame)."
     return torch.nn.functional.pad(w, (frame // 2, frame // 2)).unfold(-1, frame, hop)
 
-def yin_cmnd(fr: torch.Tensor, tau_max: int) -> torch.Tensor:
+def yin_cmnd(
+    fr: torch.Tensor,  # (..., W) float frames of samples
+    tau_max: int,  # the largest lag, samples
+) -> torch.Tensor:
     "Cumulative mean normalised difference of frames (..., W) for lags 0..tau_max -> (..., tau_max + 1)."
     if not isinstance(fr, torch.Tensor) or not fr.is_floating_point() or fr.ndim < 1:
         got = f"{fr.dtype} {tuple(fr.shape)}" if isinstance(fr, torch.Tensor) else type(fr).__name__
@@ -230,8 +280,17 @@ def yin_cmnd(fr: torch.Tensor, tau_max: int) -> torch.Tensor:
     cm[..., 0] = 1
     return cm
 
-def pitch_energy(wave, sr: int, *, hop: int = 160, frame: int = 800, fmin: float = 60.0, fmax: float = 400.0,
-                 threshold: float = 0.1, voicing: float = 0.35) -> torch.Tensor:
+def pitch_energy(
+    wave,  # (T,) or (B, T) float samples
+    sr: int,  # sample rate in Hz
+    *,
+    hop: int = 160,  # frame step, samples (10 ms at 16 kHz, as `log_mel`)
+    frame: int = 800,  # analysis window, samples
+    fmin: float = 60.0,  # lowest pitch, Hz (adult speech)
+    fmax: float = 400.0,  # highest pitch, Hz (adult speech)
+    threshold: float = 0.1,  # YIN's absolute dip threshold (the YIN paper: 0.1)
+    voicing: float = 0.35,  # voiced below this dip (0.35: 86% agreement with librosa's pYIN)
+) -> torch.Tensor:
     """Energy (dB) and YIN pitch per frame (60-400 Hz covers adult speech; dip threshold 0.1 from the YIN paper;
     a frame is voiced when its best dip is below `voicing`, 0.35 being where we measured 86% agreement with librosa's pYIN).
     wave: (T,) or (B, T) -> (frames, 3) or (B, frames, 3), columns [energy_db, f0_hz (0 if unvoiced), voiced (0/1)];
@@ -263,7 +322,10 @@ def pitch_energy(wave, sr: int, *, hop: int = 160, frame: int = 800, fmin: float
     return out[0] if single else out
 
 # %% ../nbs/01a_audio.ipynb #357705c6
-def check_rate(record: dict, sr: int) -> dict:
+def check_rate(
+    record: dict,  # a record with an `sr` key (e.g. from `load_voices`)
+    sr: int,  # the rate it must have, Hz
+) -> dict:
     "Return `record` if its `sr` equals `sr`; ValueError otherwise (features of a wrong rate are silently wrong)."
     if not isinstance(record, dict):
         raise ValueError(f"record is a {type(record).__name__}; expected a dict with 'sr'")
@@ -282,3 +344,7 @@ AUDIO_LOADERS = dict(
     voices=lambda: _summary(load_voices(), 'speaker'),
     nonspeech=lambda: _summary(load_nonspeech(), 'category'),
 )
+
+# %% ../nbs/01a_audio.ipynb #707b6f2c
+from .checks import document
+document(globals())   # help() shows each argument's comment (mpkit.checks.document)

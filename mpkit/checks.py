@@ -4,12 +4,12 @@
 
 # %% ../nbs/00a_checks.ipynb #67392ec2
 from __future__ import annotations
-import cmath, math, numbers, sys
+import cmath, dataclasses, inspect, linecache, math, numbers, re, sys, tokenize
 import numpy as np
 
 # %% auto #0
 __all__ = ['check_ratio', 'check_positive', 'check_finite', 'check_mask', 'check_ids', 'check_images', 'check_choice',
-           'check_nonempty']
+           'check_nonempty', 'argument_docs', 'document']
 
 # %% ../nbs/00a_checks.ipynb #aa5dfd8c
 def _is_tensor(x) -> bool:
@@ -96,7 +96,7 @@ def check_mask(
     *,
     shape=None,  # the shape it must have: a tuple or torch.Size, None in a place for any size
     ndim: int | None = None,  # the number of dimensions it must have, when the sizes are free
-    means: str | None = None,  # what True means, for the error; None: from `name` (pad, maskable), else hidden
+    means: str | None = None,  # what True means in the error; None: from `name` (pad, maskable), else hidden
 ):  # `mask`, unchanged
     "Check that `mask` is a bool tensor (True = hidden), of `shape` or with `ndim` dimensions."
     if not _is_tensor(mask) or mask.dtype != sys.modules['torch'].bool:
@@ -201,3 +201,125 @@ def check_nonempty(
                          "expected a non-empty collection") from None
     if n > 0: return value
     raise ValueError(f"{name} is an empty {type(value).__name__}; expected at least one item")
+
+# %% ../nbs/00a_checks.ipynb #d0fae002
+_DOC_ERRORS = (OSError, TypeError, ValueError, SyntaxError, tokenize.TokenError)
+
+def _scan(lines, start, fields=False):
+    """The parameter names and comments of the `def` at (or decorated from) `lines[start]`, or with `fields`
+    the `name: type` lines of the class body there: ({row: name}, {row: comment}, the def's last row)."""
+    names, comments, depth, expect, started, indent, end = {}, {}, 0, False, False, None, None
+    it = iter(lines[start:])
+    for tok in tokenize.generate_tokens(lambda: next(it, '')):
+        kind, s, (row, col) = tok.type, tok.string, tok.start
+        if kind == tokenize.COMMENT: comments[row] = s[1:].strip()
+        if end is not None:   # past the signature: only a comment on its last line is still wanted
+            if row > end or kind in (tokenize.NEWLINE, tokenize.NL): break
+            continue
+        if kind == tokenize.ENDMARKER: break
+        if not started:
+            started = depth == 0 and kind == tokenize.NAME and s in ('def', 'class')
+        elif fields:   # a dataclass or NamedTuple: `name: type` at the body's indentation
+            if kind == tokenize.INDENT and indent is None: indent = len(s)
+            elif kind == tokenize.DEDENT and indent is not None and col < indent: break
+            elif kind == tokenize.NAME and col == indent and tok.line[col + len(s):].lstrip().startswith(':'):
+                names[row] = s
+        elif kind == tokenize.NAME and expect and depth == 1: names[row], expect = s, False
+        elif kind == tokenize.OP:
+            if s in '([{': depth += 1; expect = expect or (depth == 1 and s == '(')
+            elif s in ')]}': depth -= 1
+            elif s == ',' and depth == 1: expect = True
+            elif s == ':' and depth == 0: end = row
+    return names, comments, end
+
+def _comment(row, names, comments):
+    "The comment on `row`, else the comment lines right above it (as fastcore's `docments` reads them)."
+    if row in comments: return comments[row]
+    above = []
+    while row - 1 in comments and row - 1 not in names: row -= 1; above.append(comments[row])
+    return ' '.join(reversed(above)) or None
+
+# %% ../nbs/00a_checks.ipynb #ae5e2ef1
+def _lines_of(fn):
+    "The source lines of the file that defines function `fn`, and the index of its first line."
+    code = inspect.unwrap(fn).__code__
+    return linecache.getlines(code.co_filename, getattr(fn, '__globals__', None)), code.co_firstlineno - 1
+
+def _class_start(cls):
+    "The source lines of the file that defines class `cls`, and the index of its `class` line (or None)."
+    lines = linecache.getlines(inspect.getsourcefile(cls) or '')
+    pattern = re.compile(rf'\s*class\s+{re.escape(cls.__name__)}\b')
+    return lines, next((i for i, line in enumerate(lines) if pattern.match(line)), None)
+
+def _read_docs(obj):
+    """The parameters of function or class `obj` (a class: its `__init__`'s without `self`, or its fields),
+    {name: comment} and the comment after the signature."""
+    record = inspect.isclass(obj) and (dataclasses.is_dataclass(obj) or hasattr(obj, '_fields'))
+    if record:
+        (lines, start), sig = _class_start(obj), inspect.signature(obj)
+    else:
+        fn = obj.__init__ if inspect.isclass(obj) else obj
+        if not inspect.isfunction(inspect.unwrap(fn)): return [], {}, None   # a builtin, object.__init__
+        if fn.__name__ == '<lambda>': return list(inspect.signature(fn).parameters.values()), {}, None
+        (lines, start), sig = _lines_of(fn), inspect.signature(fn)
+    params = list(sig.parameters.values())[inspect.isclass(obj) and not record:]
+    if not lines or start is None: return params, {}, None
+    names, comments, end = _scan(lines, start, fields=record)
+    docs = {name: _comment(row, names, comments) for row, name in names.items()}
+    returns = comments.get(end) if end not in names and not inspect.isclass(obj) else None
+    return params, docs, returns
+
+def argument_docs(
+    obj,  # a function or a class (a class: the parameters of its `__init__`, or its fields)
+) -> dict:  # {parameter: its comment or None}, and 'return' when the signature ends with a comment
+    "The comment after each parameter of `obj` in its source, read with `tokenize`; {} without source."
+    try: params, docs, returns = _read_docs(obj)
+    except _DOC_ERRORS: return {}
+    res = {p.name: docs.get(p.name) for p in params}
+    if returns: res['return'] = returns
+    return res
+
+# %% ../nbs/00a_checks.ipynb #532a2664
+def _shown(value) -> str:
+    "A default as the Arguments section shows it: a function or class by name, anything else by a short repr."
+    if inspect.isroutine(value) or inspect.isclass(value): return getattr(value, '__qualname__', repr(value))
+    r = repr(value)
+    return r if len(r) <= 60 else r[:57] + '...'
+
+def _arguments_section(obj) -> str:
+    "The 'Arguments:' section of `obj`: `name: comment (default: repr)`, one line a parameter; '' when none."
+    try: params, docs, returns = _read_docs(obj)
+    except _DOC_ERRORS: return ''
+    rows, fields = [], getattr(obj, '__dataclass_fields__', {})
+    for p in params:
+        doc, star = docs.get(p.name), {p.VAR_POSITIONAL: '*', p.VAR_KEYWORD: '**'}.get(p.kind, '')
+        if star and not doc: continue
+        factory = getattr(fields.get(p.name), 'default_factory', dataclasses.MISSING)
+        shown = _shown(p.default) if factory is dataclasses.MISSING else f'{_shown(factory)}()'
+        default = '' if p.default is p.empty else f' (default: {shown})'
+        rows.append(f'    {star}{p.name}' + (f': {doc}' if doc else '') + default)
+    text = 'Arguments:\n' + '\n'.join(rows) if rows else ''
+    return text + ('\n' if text and returns else '') + (f'Returns: {returns}' if returns else '')
+
+def document(
+    namespace: dict,  # a module's `globals()`
+    names=None,  # the names to document; None: the namespace's `__all__` (none in a notebook: no-op)
+) -> int:  # how many docstrings got their section
+    "Append to the docstring of each function and class of `names` an 'Arguments:' section, for `help()`."
+    if not isinstance(namespace, dict):
+        raise ValueError(f"namespace is a {type(namespace).__name__}; expected a dict, a module's globals()")
+    done = 0
+    for name in namespace.get('__all__', ()) if names is None else names:
+        if name not in namespace:
+            raise ValueError(f"{name!r} is not in the namespace; expected one of its names")
+        obj = namespace[name]
+        if not (inspect.isfunction(obj) or inspect.isclass(obj)): continue   # a constant, a partial
+        section, doc = _arguments_section(obj), inspect.cleandoc(obj.__doc__ or '')
+        if not section or doc.endswith(section): continue   # nothing to say, or said already
+        try: obj.__doc__ = f'{doc}\n\n{section}' if doc else section
+        except (AttributeError, TypeError): continue   # a type whose docstring cannot be set
+        done += 1
+    return done
+
+# %% ../nbs/00a_checks.ipynb #b5a30fec
+document(globals())   # help() shows each argument's comment: see "Arguments in `help()`" above

@@ -101,7 +101,7 @@ VERDICTS = ('reproduced', 'reversed', 'inconclusive')
 @dataclass(frozen=True)
 class Comparison:
     "What `compare` measured: the twist against the baseline on paired seeds and examples."
-    claim: Claim
+    claim: Claim  # the prediction that was tested
     twist_value: float      # the metric of the twist, mean over seeds
     baseline_value: float   # the metric of the baseline, mean over seeds
     difference: float       # twist - baseline, mean over seeds (in the metric's units, not oriented)
@@ -168,7 +168,9 @@ def compare(
                       tuple(len(x) for x in t), n_boot, verdict, reason)
 
 # %% ../nbs/10a_claims.ipynb #4ea1cb91
-def claim_row(comparison: Comparison) -> dict:
+def claim_row(
+    comparison: Comparison,  # what `compare` returned
+) -> dict:
     "The fields of a claim row in `results.json`."
     if not isinstance(comparison, Comparison):
         raise ValueError(f"comparison is a {type(comparison).__name__}; expected what compare() returns")
@@ -227,3 +229,7 @@ def claims_figure(
         ax.tick_params(axis='x', labelsize=7)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/10a_claims.ipynb #7c459e87
+from .checks import document
+document(globals())   # help() shows each argument's comment (mpkit.checks.document)

@@ -70,7 +70,9 @@ def settings_file() -> Path | None:
     if root is not None and (root/'settings.ini').is_file(): return root/'settings.ini'
     return None
 
-def get_settings(path: str | Path | None = None) -> Settings:
+def get_settings(
+    path: str | Path | None = None,  # a settings.ini; None: `settings_file()` (MPKIT_SETTINGS or the repo's)
+) -> Settings:
     "Read `[mpkit]` from `path` (default: `settings_file()`), then apply `MPKIT_<KEY>` environment overrides."
     if path is not None and not isinstance(path, (str, os.PathLike)):
         raise ValueError(f"path = {path!r}; expected the path of a settings.ini, or None")
@@ -99,15 +101,24 @@ def as_settings(
         raise ValueError(f"settings is a {type(settings).__name__}; expected a Settings or None")
     return settings
 
-def budget(quick, full, *, settings: Settings | None = None):
+def budget(
+    quick,  # the value in quick mode (tests, CI, the website)
+    full,  # the value in the full course
+    *,
+    settings: Settings | None = None,  # None: `get_settings()`
+):
     "Pick the quick or the full value (steps, epochs, sizes...) according to the course budget."
     return quick if as_settings(settings).budget == 'quick' else full
 
-def is_quick(settings: Settings | None = None) -> bool:
+def is_quick(
+    settings: Settings | None = None,  # None: `get_settings()`
+) -> bool:
     "True when the course runs in quick mode (tests, CI)."
     return as_settings(settings).budget == 'quick'
 
-def get_device(settings: Settings | None = None):
+def get_device(
+    settings: Settings | None = None,  # None: `get_settings()`; its `device`: 'auto', 'cpu' or 'cuda'
+):
     "The torch device to train on: cuda when asked for (or 'auto' and available), else cpu."
     import torch
     want = as_settings(settings).device
@@ -116,7 +127,10 @@ def get_device(settings: Settings | None = None):
                          "expected 'auto' or 'cpu'")
     return torch.device('cuda' if want == 'cuda' or (want == 'auto' and torch.cuda.is_available()) else 'cpu')
 
-def setup(seed: int | None = None, settings: Settings | None = None):
+def setup(
+    seed: int | None = None,  # the generator's seed, >= 0; None: the course seed (`settings.seed`)
+    settings: Settings | None = None,  # None: `get_settings()`
+):
     "Start a notebook: apply the thread count and return `(settings, generator)` seeded with `seed` (default: the course seed)."
     import torch
     if seed is not None: check_positive('seed', seed, integer=True, allow_zero=True)
@@ -124,3 +138,7 @@ def setup(seed: int | None = None, settings: Settings | None = None):
     if s.num_threads: torch.set_num_threads(s.num_threads)
     g = torch.Generator().manual_seed(s.seed if seed is None else seed)
     return s, g
+
+# %% ../nbs/00_config.ipynb #b9329f39
+from .checks import document
+document(globals())   # help() shows each argument's comment (mpkit.checks.document)

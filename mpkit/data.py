@@ -44,7 +44,9 @@ def _check_rel(rel):
                          "such as 'text/sotu_wordpiece.json'")
     return rel
 
-def sample_path(rel: str) -> Path:
+def sample_path(
+    rel: str,  # the file's path relative to `data_dir()`, e.g. 'text/sotu_wordpiece.json'
+) -> Path:
     "The path of one sample file, `rel` relative to `data_dir()` (e.g. `'text/sotu_wordpiece.json'`); FileNotFoundError if missing."
     _check_rel(rel)
     p = data_dir()/rel
@@ -54,7 +56,9 @@ def sample_path(rel: str) -> Path:
 # %% ../nbs/01_data.ipynb #a6c87d2c
 _VERIFIED: dict = {}
 
-def manifest_entry(rel: str) -> dict:
+def manifest_entry(
+    rel: str,  # the file's path relative to `data_dir()`, as the manifest lists it
+) -> dict:
     "The manifest entry of one sample file (`rel` relative to `data_dir()`); ValueError if the manifest does not list it."
     _check_rel(rel)
     rel = rel.replace('\\', '/')
@@ -66,7 +70,9 @@ def manifest_entry(rel: str) -> dict:
     raise ValueError(f"data sample {rel!r} is not listed in {mf}; expected a file it lists; "
                      f"{_rebuild_hint(rel)}")
 
-def verify_sample(rel: str) -> Path:
+def verify_sample(
+    rel: str,  # the file's path relative to `data_dir()`, as the manifest lists it
+) -> Path:
     "Check one sample's sha256 against its manifest (cached per process); returns its path. ValueError if the file was changed."
     p = sample_path(rel)
     st = p.stat()
@@ -98,7 +104,11 @@ def _load_npz(rel: str) -> dict:
 SPLITS = ('train', 'valid', 'test')
 ERAS = ('modern', 'old')
 
-def load_sotu(split: str | None = None, *, era: str | None = None) -> dict:
+def load_sotu(
+    split: str | None = None,  # 'train', 'valid', 'test' or None (every sentence)
+    *,
+    era: str | None = None,  # 'modern' (1990-2021), 'old' (1790-1900) or None (both)
+) -> dict:
     """State of the Union sentences. `split`: 'train' | 'valid' | 'test' | None (all); `era`: 'modern' (1990-2021) | 'old' (1790-1900) | None.
     Returns a dict: `text` list[str] (N,), `year` (N,) int64, `address` (N,) int64 (one id per speech),
     `speaker`, `party`, `era`, `split` list[str] (N,)."""
@@ -127,7 +137,10 @@ def _items(x) -> list:
 
 class CharTokenizer:
     "Character-level tokenizer: ids 0-4 are `[PAD] [UNK] [CLS] [SEP] [MASK]`, then every character of `texts` (default: all SOTU sentences) in sorted order."
-    def __init__(self, texts: list[str] | None = None):
+    def __init__(
+        self,
+        texts: list[str] | None = None,  # their characters make the vocabulary; None: all SOTU sentences
+    ):
         if texts is None: texts = load_sotu()['text']
         texts = _items(texts)
         if not all(isinstance(t, str) for t in texts):
@@ -234,7 +247,13 @@ def load_cat_frames() -> np.ndarray:
 DIRECTIONS = ('E', 'NE', 'N', 'NW', 'W', 'SW', 'S', 'SE')
 SPEEDS = (1, 2, 3)  # pixels per frame
 
-def moving_sprites(n: int, *, frames: int = 10, size: int = 64, seed: int = 0) -> dict:
+def moving_sprites(
+    n: int,  # how many clips
+    *,
+    frames: int = 10,  # frames per clip
+    size: int = 64,  # height and width of a frame, pixels
+    seed: int = 0,  # seed of the sprites, starts and directions
+) -> dict:
     # size 64 and 10-frame halves follow Moving MNIST (Srivastava et al. 2015: 64x64, 10 frames in, 10 out)
     """Generated clips of one Fashion-MNIST sprite moving in a straight line (synthetic motion, real sprites).
     Returns `video` (n, frames, size, size) uint8, `direction` (n,) int64 index into `DIRECTIONS`,
@@ -309,7 +328,12 @@ def _sleep_epoch(stage: int, rng, n: int, fs: int) -> np.ndarray:
                      lambda L: 25 * np.hanning(L) * ((t(L) * rng.uniform(2, 3)) % 1 - 0.5))
     return x
 
-def sleep_eeg(n_epochs: int, *, fs: int = 100, seed: int = 0) -> dict:
+def sleep_eeg(
+    n_epochs: int,  # how many 30-s epochs
+    *,
+    fs: int = 100,  # sampling rate in Hz (Sleep-EDF Fpz-Cz: 100)
+    seed: int = 0,  # seed of the generator
+) -> dict:
     # fs 100 Hz: the Fpz-Cz channel of Sleep-EDF; 30-s epochs: the AASM scoring unit
     """Generated single-channel sleep EEG (synthetic): 30-s epochs (AASM scoring unit) at `fs` Hz (100 Hz as in Sleep-EDF Fpz-Cz).
     Returns `signal` (n_epochs, 30*fs) float32 in microvolts, `stage` (n_epochs,) int64 index into `SLEEP_STAGES`, `fs`."""
@@ -360,7 +384,12 @@ def _shape_points(k: int, m: int, rng) -> tuple[np.ndarray, np.ndarray]:
     R, r = 0.7, 0.3
     return np.stack([(R + r * np.cos(ph)) * np.cos(th), (R + r * np.cos(ph)) * np.sin(th), r * np.sin(ph)], 1), np.where(np.cos(ph) >= 0, 8, 9)
 
-def primitive_shapes(n: int, *, points: int = 1024, seed: int = 0) -> dict:
+def primitive_shapes(
+    n: int,  # how many point clouds
+    *,
+    points: int = 1024,  # points per cloud
+    seed: int = 0,  # seed of the generator
+) -> dict:
     # 1,024 points per shape as in PointNet's ModelNet40 setting (Qi et al. 2017), kept by Point-MAE
     """Generated point clouds of primitive shapes (synthetic), randomly rotated, scaled (0.7-1.2) and jittered (sigma 0.01).
     Returns `points` (n, points, 3) float32, `label` (n,) int64 index into `SHAPES`, `parts` (n, points) int64 index into `PARTS`."""
@@ -380,13 +409,17 @@ def primitive_shapes(n: int, *, points: int = 1024, seed: int = 0) -> dict:
 # %% ../nbs/01_data.ipynb #c3c522b1
 GRAPHS = ('karate_club', 'les_miserables', 'florentine_families', 'davis_southern_women')
 
-def load_graph(name: str):
+def load_graph(
+    name: str,  # one of `GRAPHS`
+):
     "One of networkx's built-in real graphs (`GRAPHS`), as a `networkx.Graph`."
     import networkx as nx
     check_choice('name', name, GRAPHS)
     return getattr(nx, f'{name}_graph')()
 
-def load_molecules(n: int | None = None) -> list:
+def load_molecules(
+    n: int | None = None,  # how many molecules, from the first; None: all 4,924
+) -> list:
     """NCI molecules as `networkx.Graph`s (the first `n`, default all 4,924 that parse). Node attributes: `element` str,
     `charge` int, `aromatic` bool, `hcount` int (implicit hydrogens); edge attribute `order` float (1, 1.5, 2, 3);
     graph attributes `smiles`, `nci_id`."""
@@ -419,7 +452,9 @@ def load_penguins() -> dict:
         out[name] = np.array([np.nan if c is None else float(c) for c in col]) if name in PENGUIN_NUMERIC else np.array(col, dtype=object)
     return out
 
-def load_table(name: str) -> dict:
+def load_table(
+    name: str,  # one of `TABLES`
+) -> dict:
     "A scikit-learn bundled table (`TABLES`): `X` (N, F) float64, `y` (N,) int64, `feature_names` list[str], `target_names` list[str]."
     check_choice('name', name, TABLES)
     import sklearn.datasets as skd
@@ -479,7 +514,13 @@ def _play(lineups, pos, skill, rng):
     return goals, stats
 
 # %% ../nbs/01_data.ipynb #bde3a718
-def simulate_league(*, teams: int = 8, players_per_team: int = 16, seasons: int = 1, seed: int = 0) -> dict:
+def simulate_league(
+    *,
+    teams: int = 8,  # teams in the league
+    players_per_team: int = 16,  # squad size (11 of them play a match)
+    seasons: int = 1,  # double round robins played
+    seed: int = 0,  # seed of the skills and the matches
+) -> dict:
     """A synthetic football league (generated, not real data): double round robin per season.
     Players: `team` (P,) int64, `position` (P,) int64 index into `POSITIONS`, `skill` (P, 4) float32 over `SKILLS` (latent truth).
     Matches (M = seasons * teams * (teams-1)): `season`, `home`, `away` (M,) int64, `goals` (M, 2) int64,
@@ -507,7 +548,9 @@ def simulate_league(*, teams: int = 8, players_per_team: int = 16, seasons: int 
     return dict(team=team.astype(np.int64), position=pos.astype(np.int64), skill=skill, **out, synthetic=True)
 
 # %% ../nbs/01_data.ipynb #c0f99b81
-def parse_bvh(text: str) -> dict:
+def parse_bvh(
+    text: str,  # the contents of a .bvh file
+) -> dict:
     """Parse BVH text. Returns `joints` list[str] (J,), `parents` (J,) int64 (-1 for the root), `offsets` (J, 3) float64,
     `channels` list of lists of channel names per joint, `motion` (T, C) float64, `frame_time` float (s). End sites are skipped."""
     if not isinstance(text, str):
@@ -545,7 +588,9 @@ def _axis_rot(axis: str, deg: np.ndarray) -> np.ndarray:
     m = {'X': [[o, z, z], [z, c, -s], [z, s, c]], 'Y': [[c, z, s], [z, o, z], [-s, z, c]], 'Z': [[c, -s, z], [s, c, z], [z, z, o]]}[axis]
     return np.moveaxis(np.array(m), -1, 0)
 
-def bvh_positions(bvh: dict) -> np.ndarray:
+def bvh_positions(
+    bvh: dict,  # what `parse_bvh` returns
+) -> np.ndarray:
     "Forward kinematics of a parsed BVH: world positions (T, J, 3) float32 of every joint. Rotations apply in channel order (intrinsic)."
     keys = ('joints', 'parents', 'offsets', 'channels', 'motion')
     if not isinstance(bvh, dict) or any(k not in bvh for k in keys):
@@ -604,3 +649,7 @@ def __getattr__(name: str):
         from mpkit import audio
         return getattr(audio, name)
     raise AttributeError(f"module 'mpkit.data' has no attribute {name!r}")
+
+# %% ../nbs/01_data.ipynb #67241c8b
+from .checks import document
+document(globals())   # help() shows each argument's comment (mpkit.checks.document)

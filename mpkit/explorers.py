@@ -94,9 +94,9 @@ def _check_sample(modality, data, name='data'):
 class Sample:
     """One input to explore. `data` by modality: text, list[str] (L,) tokens (WordPiece '##' marks a word's continuation);
     image (H, W) or (H, W, 3); spectrogram (F, T), e.g. a log-mel; video (T, H, W); points (N, 3)."""
-    modality: str
-    data: Any
-    name: str = ''
+    modality: str  # one of `MODALITIES`
+    data: Any  # the input, by modality (see above)
+    name: str = ''  # its label; '': the modality
     def __post_init__(self):
         check_choice('modality', self.modality, MODALITIES)
         self.data = _check_sample(self.modality, self.data)
@@ -180,7 +180,14 @@ def _mask_points(s, masker, ratio, size, g):
     m = random_mask(1, G, ratio, generator=g).mask[0]
     return MaskedSample(m, m[groups], 'point groups', groups)
 
-def mask_sample(sample: Sample, masker: str, *, ratio: float = 0.5, size: int = 4, seed: int = 0) -> MaskedSample:
+def mask_sample(
+    sample: Sample,  # the input to mask
+    masker: str,  # one of `MASKERS[sample.modality]`
+    *,
+    ratio: float = 0.5,  # share to hide
+    size: int = 4,  # span length, patch side, band width or group size
+    seed: int = 0,  # seed of the mask
+) -> MaskedSample:
     "Mask `sample` with one of `MASKERS[sample.modality]`; `size` is the span length, patch side, band width or group size."
     if not isinstance(sample, Sample): raise ValueError(f"sample is a {type(sample).__name__}; expected a Sample")
     if masker not in MASKERS[sample.modality]:
@@ -228,7 +235,12 @@ def _check_fits(sample, ms):
         raise ValueError(f"ms covers {got} elements but the {kind} sample has {tuple(want)}; "
                          "expected the MaskedSample of this sample")
 
-def draw_masked(sample: Sample, ms: MaskedSample, *, title: str = ''):
+def draw_masked(
+    sample: Sample,  # the input
+    ms: MaskedSample,  # what `mask_sample` returned for it
+    *,
+    title: str = '',  # figure title
+):
     "A matplotlib Figure of `sample` with `ms` hidden, drawn in HIDDEN_COLOUR (pixels, [MASK] boxes or points)."
     from matplotlib.figure import Figure
     if not isinstance(sample, Sample): raise ValueError(f"sample is a {type(sample).__name__}; expected a Sample")
@@ -259,7 +271,10 @@ def draw_masked(sample: Sample, ms: MaskedSample, *, title: str = ''):
     return fig
 
 # %% ../nbs/07_explorers.ipynb #0f6c599a
-def max_size(sample: Sample, cap: int = 64) -> int:
+def max_size(
+    sample: Sample,  # the input
+    cap: int = 64,  # the largest size offered at most
+) -> int:
     "The largest `size` `mask_sample` accepts for `sample` (at most `cap`): the range of the explorer's size slider."
     if not isinstance(sample, Sample): raise ValueError(f"sample is a {type(sample).__name__}; expected a Sample")
     check_positive('cap', cap, integer=True)
@@ -271,7 +286,14 @@ def max_size(sample: Sample, cap: int = 64) -> int:
 # %% ../nbs/07_explorers.ipynb #29f78ada
 class MaskExplorer(_Explorer):
     "Pick a sample, a masker, the ratio, the size (default `DEFAULT_SIZES` per modality) and the seed; see the masked input and the achieved ratio in `.stats`."
-    def __init__(self, samples, *, ratio: float = 0.5, size: int | None = None, seed: int = 0):
+    def __init__(
+        self,
+        samples,  # a `Sample` or a list of them
+        *,
+        ratio: float = 0.5,  # initial share to hide
+        size: int | None = None,  # initial size; None: `DEFAULT_SIZES[modality]`
+        seed: int = 0,  # initial seed of the mask
+    ):
         import ipywidgets as W
         samples = [samples] if isinstance(samples, Sample) else list(samples)
         if not samples or not all(isinstance(s, Sample) for s in samples):
@@ -314,7 +336,11 @@ class MaskExplorer(_Explorer):
                 f"({st['hidden']}/{st['total']}) · <b>{st['element_ratio']:.3f}</b> of the elements")
 
 # %% ../nbs/07_explorers.ipynb #8428dc8a
-def attention_maps(attentions, *, batch: int = 0) -> list[np.ndarray]:
+def attention_maps(
+    attentions,  # an `Output`, a list of (B, H, L, L) tensors (one per layer) or one (B, H, L, L) tensor
+    *,
+    batch: int = 0,  # which example of the batch
+) -> list[np.ndarray]:
     "One (H, L, L) array per layer from an `Output`, a list of (B, H, L, L) tensors, or one (B, H, L, L) tensor."
     if hasattr(attentions, 'attentions'): attentions = attentions.attentions
     if attentions is None: raise ValueError("no attention weights; expected an Output from model(..., return_attention=True)")
@@ -374,7 +400,17 @@ class AttentionExplorer(_Explorer):
     """Layer, head and query sliders over attention weights (an `Output` or a list of (B, H, L, L), one per layer).
     Give at most one of: `tokens` (L strings), `image` (H, W) with the patch `grid` (gh, gw) (default: square),
     `spectrogram` (F, T) whose time axis the L tokens split evenly. `prefix` tokens (e.g. [CLS]) come before the patches."""
-    def __init__(self, attentions, *, tokens=None, image=None, grid=None, spectrogram=None, prefix: int = 0, batch: int = 0):
+    def __init__(
+        self,
+        attentions,  # an `Output` or a list of (B, H, L, L) float tensors, one per layer
+        *,
+        tokens=None,  # L strings to label the positions
+        image=None,  # (H, W) or (H, W, 3) image the patches cut
+        grid=None,  # (gh, gw) patch grid of `image`; None: square
+        spectrogram=None,  # (F, T) float, split evenly in L
+        prefix: int = 0,  # tokens before the patches (e.g. [CLS])
+        batch: int = 0,  # which example of the batch
+    ):
         import ipywidgets as W
         self.maps = attention_maps(attentions, batch=batch)
         nH, L, _ = self.maps[0].shape
@@ -437,7 +473,13 @@ class AttentionExplorer(_Explorer):
 # %% ../nbs/07_explorers.ipynb #7ccf6be2
 CLUSTER_METHODS = ('k-means', 'sinkhorn')
 
-def cluster_units(features, k: int, *, method: str = 'k-means', seed: int = 0) -> torch.Tensor:
+def cluster_units(
+    features,  # (N, D) float
+    k: int,  # clusters
+    *,
+    method: str = 'k-means',  # 'k-means' or 'sinkhorn' (`CLUSTER_METHODS`)
+    seed: int = 0,  # seed of the initialisation
+) -> torch.Tensor:
     "Cluster index of every row of `features` (N, D) float: (N,) long, from k-means or Sinkhorn-balanced prototypes."
     from mpkit.targets import kmeans, kmeans_plusplus, sinkhorn
     x = torch.as_tensor(_numpy(features, 'features'), dtype=torch.float32)
@@ -453,7 +495,10 @@ def cluster_units(features, k: int, *, method: str = 'k-means', seed: int = 0) -
     protos = torch.nn.functional.normalize(kmeans_plusplus(z, k, generator=g), dim=1)
     return sinkhorn(z @ protos.T, eps=0.05, iters=3).argmax(1)   # SwAV: eps 0.05, 3 iterations
 
-def cluster_scores(labels, clusters) -> dict:
+def cluster_scores(
+    labels,  # (N,) int, known classes
+    clusters,  # (N,) int, cluster of each row
+) -> dict:
     "Purity and NMI of `clusters` (N,) against known `labels` (N,)."
     from sklearn.metrics import normalized_mutual_info_score
     from sklearn.metrics.cluster import contingency_matrix
@@ -515,8 +560,20 @@ class ClusterExplorer(_Explorer):
     """k-means or Sinkhorn units of `features` (N, D) with a k slider, drawn over at most one of: a `spectrogram` (F, T)
     (units as a coloured band under it; the N units split its frames evenly), `images` (n, H, W) cut into `patch` x `patch`
     patches (N = all their patches), or `points` (N, 3). With `labels` (N,) it reports purity and NMI."""
-    def __init__(self, features, *, labels=None, spectrogram=None, images=None, patch=None, points=None,
-                 k: int = 8, max_k: int = 32, method: str = 'k-means', seed: int = 0):
+    def __init__(
+        self,
+        features,  # (N, D) float, one row per unit to cluster
+        *,
+        labels=None,  # (N,) int known classes: purity, NMI
+        spectrogram=None,  # (F, T) float, its frames split evenly among the N units
+        images=None,  # (n, H, W) float, cut into patch x patch patches (N = all of them)
+        patch=None,  # patch side of `images`, pixels
+        points=None,  # (N, 3) float point cloud
+        k: int = 8,  # initial number of clusters
+        max_k: int = 32,  # the largest k of the slider
+        method: str = 'k-means',  # 'k-means' or 'sinkhorn' (`CLUSTER_METHODS`)
+        seed: int = 0,  # seed of the clustering
+    ):
         import ipywidgets as W
         self.features = _numpy(features, 'features')
         if self.features.ndim != 2: raise ValueError(f"features have shape {self.features.shape}; expected (N, D), one row per unit")
@@ -567,7 +624,14 @@ class ReconstructionExplorer(_Explorer):
     """Sliders over the sample index, mask ratio and seed of a masked autoencoder called live: `model(x, mask_ratio=,
     generator=)` must return an `Output` with `mask` (B, L) and `model.reconstruct(out, x, paste=)` images (B, C, H, W).
     `images`: (N, C, H, W) or (N, H, W) float, as the model takes them."""
-    def __init__(self, model, images, *, ratio: float = 0.75, seed: int = 0):  # 0.75: MAE
+    def __init__(
+        self,
+        model,  # a masked autoencoder: `model(x, mask_ratio=, generator=)` and `reconstruct`
+        images,  # (N, C, H, W) or (N, H, W) float, as the model takes them
+        *,
+        ratio: float = 0.75,  # initial mask ratio (MAE: 0.75)
+        seed: int = 0,  # initial seed of the mask
+    ):
         import ipywidgets as W
         if not callable(getattr(model, 'reconstruct', None)):
             raise ValueError(f"{type(model).__name__} has no reconstruct(out, imgs, paste=); expected a masked autoencoder like MaskedAutoencoder")
@@ -615,3 +679,7 @@ class ReconstructionExplorer(_Explorer):
         st = self.stats
         return (f"sample {st['index']} · mask ratio {st['requested']:.2f} · <b>{st['masked_fraction']:.3f}</b> of the patches hidden "
                 f"· MSE on hidden pixels <b>{st['mse_hidden']:.4f}</b>")
+
+# %% ../nbs/07_explorers.ipynb #e340b739
+from .checks import document
+document(globals())   # help() shows each argument's comment (mpkit.checks.document)

@@ -46,19 +46,36 @@ def _masked_regression(pred, target, mask, allow_empty, fn, elementwise):
     per_token = err.flatten(2).mean(-1) if err.ndim > 2 else err
     return _masked_mean(per_token, mask, allow_empty, fn)
 
-def masked_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *, allow_empty: bool = False) -> torch.Tensor:
+def masked_mse(
+    pred: torch.Tensor,  # (B, L) or (B, L, D) float predictions
+    target: torch.Tensor,  # (B, L) or (B, L, D) float, the shape of pred
+    mask: torch.Tensor,  # (B, L) bool, True = hidden: the positions the loss is taken on
+    *,
+    allow_empty: bool = False,  # return 0 when nothing is hidden, instead of raising
+) -> torch.Tensor:
     """Mean over masked tokens of the per-token mean squared error. pred, target: (B, L[, D]) float; mask: (B, L) bool,
     or (B, L, D) bool for an element-wise mask (the mean over the selected elements)."""
     return _masked_regression(pred, target, mask, allow_empty, "masked_mse", F.mse_loss)
 
-def masked_l1(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, *, allow_empty: bool = False) -> torch.Tensor:
+def masked_l1(
+    pred: torch.Tensor,  # (B, L) or (B, L, D) float predictions
+    target: torch.Tensor,  # (B, L) or (B, L, D) float, the shape of pred
+    mask: torch.Tensor,  # (B, L) bool, True = hidden: the positions the loss is taken on
+    *,
+    allow_empty: bool = False,  # return 0 when nothing is hidden, instead of raising
+) -> torch.Tensor:
     """Mean over masked tokens of the per-token mean absolute error. pred, target: (B, L[, D]) float; mask: (B, L) bool,
     or (B, L, D) bool for an element-wise mask (the mean over the selected elements)."""
     return _masked_regression(pred, target, mask, allow_empty, "masked_l1", F.l1_loss)
 
 # %% ../nbs/04_losses.ipynb #97e4c361
-def masked_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor, *,
-                         allow_empty: bool = False) -> torch.Tensor:
+def masked_cross_entropy(
+    logits: torch.Tensor,  # (B, L, V) float
+    targets: torch.Tensor,  # (B, L) long ids in [0, V), or (B, L, V) float probabilities
+    mask: torch.Tensor,  # (B, L) bool, True = hidden: the positions the loss is taken on
+    *,
+    allow_empty: bool = False,  # return 0 when nothing is hidden, instead of raising
+) -> torch.Tensor:
     """Cross-entropy averaged over masked positions. logits: (B, L, V) float;
     targets: (B, L) integer ids in [0, V) or (B, L, V) float probabilities; mask: (B, L) bool."""
     fn = "masked_cross_entropy"
@@ -108,8 +125,15 @@ def _sample_negatives(mask, num_negatives, generator):
     j = j + (j >= rank[:, None]).long()  # skip the positive itself
     return b, t, order[b[:, None], j]
 
-def info_nce(context: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor, *, num_negatives: int = 100,
-             temperature: float = 0.1, generator: torch.Generator | None = None) -> InfoNCEResult:
+def info_nce(
+    context: torch.Tensor,  # (B, L, D) float, the context network outputs
+    targets: torch.Tensor,  # (B, L, D) float, the true (quantized) targets
+    mask: torch.Tensor,  # (B, L) bool, True = hidden: the positions scored
+    *,
+    num_negatives: int = 100,  # distractors per position (wav2vec 2.0's K = 100)
+    temperature: float = 0.1,  # wav2vec 2.0's kappa = 0.1
+    generator: torch.Generator | None = None,  # torch.Generator of the distractor draws; None: the global one
+) -> InfoNCEResult:
     """wav2vec 2.0 contrastive loss. context, targets: (B, L, D) float; mask: (B, L) bool.
     num_negatives=100 and temperature=0.1 are wav2vec 2.0's (K, kappa)."""
     fn = "info_nce"
@@ -133,7 +157,9 @@ def info_nce(context: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor, *
     return InfoNCEResult(loss, acc, logits, neg)
 
 # %% ../nbs/04_losses.ipynb #a16eacb7
-def codebook_diversity(avg_probs: torch.Tensor) -> torch.Tensor:
+def codebook_diversity(
+    avg_probs: torch.Tensor,  # (V,) or (G, V) float softmax probabilities averaged over the batch
+) -> torch.Tensor:
     """wav2vec 2.0 diversity loss. avg_probs: (V,) or (G, V) softmax probabilities averaged over the batch.
     0 when every code is used equally, (GV - G)/GV when each group uses one code."""
     if not isinstance(avg_probs, torch.Tensor) or not avg_probs.is_floating_point() or avg_probs.ndim not in (1, 2) or avg_probs.numel() == 0:
@@ -144,8 +170,14 @@ def codebook_diversity(avg_probs: torch.Tensor) -> torch.Tensor:
     return (gv - perplexity(p).sum()) / gv
 
 # %% ../nbs/04_losses.ipynb #fd157043
-def swapped_prediction(scores_a: torch.Tensor, scores_b: torch.Tensor, *, eps: float = 0.05, iters: int = 3,
-                       temperature: float = 0.1) -> torch.Tensor:
+def swapped_prediction(
+    scores_a: torch.Tensor,  # (B, K) float prototype scores of the first view
+    scores_b: torch.Tensor,  # (B, K) float, of the second view
+    *,
+    eps: float = 0.05,  # Sinkhorn's entropic temperature (SwAV: 0.05)
+    iters: int = 3,  # Sinkhorn-Knopp iterations (SwAV: 3)
+    temperature: float = 0.1,  # softmax temperature of the predictions (SwAV: 0.1)
+) -> torch.Tensor:
     "SwAV loss. scores_a, scores_b: (B, K) float prototype scores of two views of the same B samples."
     for name, s in (("scores_a", scores_a), ("scores_b", scores_b)):
         if not isinstance(s, torch.Tensor) or not s.is_floating_point() or s.ndim != 2:
@@ -160,3 +192,7 @@ def swapped_prediction(scores_a: torch.Tensor, scores_b: torch.Tensor, *, eps: f
     ce_ab = -(q_a * F.log_softmax(scores_b / temperature, 1)).sum(1).mean()
     ce_ba = -(q_b * F.log_softmax(scores_a / temperature, 1)).sum(1).mean()
     return (ce_ab + ce_ba) / 2
+
+# %% ../nbs/04_losses.ipynb #611b7b7e
+from .checks import document
+document(globals())   # help() shows each argument's comment (mpkit.checks.document)

@@ -29,7 +29,9 @@ def _device(generator, device):
 # %% ../nbs/02_masking.ipynb #3b6ffe20
 HIDDEN_COLOUR = 'tab:blue'   # the one colour of everything hidden, in every figure and widget of the kit
 
-def hidden_cmap(name: str = 'gray'):
+def hidden_cmap(
+    name: str = 'gray',  # a matplotlib colormap name
+):
     "The matplotlib colormap `name` with NaN (the hidden pixels of a picture) drawn in `HIDDEN_COLOUR`."
     import matplotlib
     if not isinstance(name, str) or name not in matplotlib.colormaps:
@@ -40,7 +42,13 @@ def _mask_cmap():
     from matplotlib.colors import ListedColormap
     return ListedColormap(['white', HIDDEN_COLOUR])
 
-def show_masks(masks, titles=None, *, ncols=4, size=2.0):
+def show_masks(
+    masks,  # (N, H, W) bool: a panel each, or (N, L) bool: one picture, a row each; True = hidden
+    titles=None,  # one title per panel; None: no titles
+    *,
+    ncols=4,  # panels per row of the figure
+    size=2.0,  # inches per panel
+):
     """Draw bool masks, hidden in `HIDDEN_COLOUR`, visible white. `masks` (N, H, W): one panel each; (N, L): one picture, a row per sequence."""
     import matplotlib.pyplot as plt
     check_mask('masks', masks)
@@ -72,8 +80,14 @@ class MaskInfo(NamedTuple):
     ids_keep: torch.Tensor     # (B, L - n) long, visible positions in shuffled order
     ids_restore: torch.Tensor  # (B, L) long, position of each original token in the shuffled sequence
 
-def random_mask(B: int, L: int, ratio: float = 0.75,  # MAE's default ratio
-                *, generator: torch.Generator | None = None, device=None) -> MaskInfo:
+def random_mask(
+    B: int,  # rows (batch size)
+    L: int,  # positions per row
+    ratio: float = 0.75,  # share hidden in each row: MAE's 0.75
+    *,
+    generator: torch.Generator | None = None,  # torch.Generator of the noise; None: the global one
+    device=None,  # where the tensors are made; None: the default device
+) -> MaskInfo:
     "Hide exactly `round(ratio * L)` random positions in each of `B` rows (MAE's noise -> argsort)."
     check_positive('B', B, integer=True)
     check_positive('L', L, integer=True)
@@ -85,7 +99,10 @@ def random_mask(B: int, L: int, ratio: float = 0.75,  # MAE's default ratio
     mask = torch.zeros(B, L, dtype=torch.bool, device=dev).scatter_(1, ids_shuffle[:, n_keep:], True)
     return MaskInfo(mask, ids_shuffle[:, :n_keep], ids_restore)
 
-def gather_visible(x: torch.Tensor, ids_keep: torch.Tensor) -> torch.Tensor:
+def gather_visible(
+    x: torch.Tensor,  # (B, L, *D) tokens
+    ids_keep: torch.Tensor,  # (B, K) long, the positions to keep (`MaskInfo.ids_keep`)
+) -> torch.Tensor:
     "The visible tokens: `x` (B, L, *D) -> (B, K, *D), `ids_keep` (B, K) long."
     if ids_keep.dtype != torch.long:
         raise ValueError(f"ids_keep has dtype {ids_keep.dtype}; expected a (B, K) long tensor of positions")
@@ -98,7 +115,12 @@ def gather_visible(x: torch.Tensor, ids_keep: torch.Tensor) -> torch.Tensor:
     idx = ids_keep.view(*ids_keep.shape, *([1] * (x.dim() - 2))).expand(-1, -1, *x.shape[2:])
     return torch.gather(x, 1, idx)
 
-def restore_order(x: torch.Tensor, ids_restore: torch.Tensor, *, mask_token: torch.Tensor | None = None) -> torch.Tensor:
+def restore_order(
+    x: torch.Tensor,  # (B, L, D) or (B, K, D) tokens in shuffled order, the visible ones first
+    ids_restore: torch.Tensor,  # (B, L) long, `MaskInfo.ids_restore`
+    *,
+    mask_token: torch.Tensor | None = None,  # (D,) float, fills the hidden positions when x has K < L rows
+) -> torch.Tensor:
     """Undo the shuffle: `x` (B, L, D) in shuffled order (visible first) -> original order.
     If `x` has only the K visible tokens, `mask_token` (D,) fills the L - K hidden slots first."""
     if ids_restore.dim() != 2 or x.dim() < 2:
@@ -159,7 +181,7 @@ def bernoulli_mask(
     shape: Sequence[int],                      # the mask's shape, e.g. (B, L)
     p: float = 0.15,                           # probability of hiding each position (BERT selects 15 %)
     *,
-    maskable: torch.Tensor | None = None,      # `shape` bool, True = may be hidden; None: every position
+    maskable: torch.Tensor | None = None,      # (*shape) bool, True = may be hidden; None: every position
     generator: torch.Generator | None = None,  # the random source, for reproducible masks
     device=None,                               # where to build the mask when there is no `maskable`
 ) -> torch.Tensor:
@@ -195,11 +217,18 @@ def _check_replace(replace):
                          "(mask, random, keep) that sum to 1, e.g. (0.8, 0.1, 0.1)")
 
 # %% ../nbs/02_masking.ipynb #8b07d177
-def bert_corrupt(ids: torch.Tensor, *, mask_id: int, vocab_size: int, special_ids: Sequence[int] = (),
-                 pad: torch.Tensor | None = None,               # (B, L) bool, True = padding
-                 mask_prob: float = 0.15,                       # BERT: 15 % of tokens
-                 replace: Sequence[float] = (0.8, 0.1, 0.1),   # BERT: [MASK] / random / unchanged
-                 min_masked: int = 0, generator: torch.Generator | None = None) -> BertCorruption:
+def bert_corrupt(
+    ids: torch.Tensor,  # (B, L) long token ids
+    *,
+    mask_id: int,  # the [MASK] id
+    vocab_size: int,  # random ids are drawn below it
+    special_ids: Sequence[int] = (),  # ids never chosen nor drawn ([CLS], [SEP], [PAD], ...)
+    pad: torch.Tensor | None = None,  # (B, L) bool, True = padding
+    mask_prob: float = 0.15,  # BERT: 15 % of tokens
+    replace: Sequence[float] = (0.8, 0.1, 0.1),  # BERT: [MASK] / random / unchanged
+    min_masked: int = 0,  # choose at least this many tokens per row (0: no floor)
+    generator: torch.Generator | None = None,  # torch.Generator of the draws; None: the global one
+) -> BertCorruption:
     """BERT's masked-LM corruption of `ids` (B, L) long. `special_ids` (and padding, `pad` True)
     are never selected; random replacements come from the vocabulary without `special_ids` and `mask_id`."""
     check_ids('ids', ids, ndim=2)
@@ -233,7 +262,11 @@ def bert_corrupt(ids: torch.Tensor, *, mask_id: int, vocab_size: int, special_id
     return BertCorruption(inputs, labels, selected)
 
 # %% ../nbs/02_masking.ipynb #4dcf1b3b
-def span_length_probs(*, p: float = 0.2, max_len: int = 10) -> torch.Tensor:  # SpanBERT: p=0.2, max 10
+def span_length_probs(
+    *,
+    p: float = 0.2,  # geometric parameter: SpanBERT's 0.2 (mean length 3.8)
+    max_len: int = 10,  # longest span: SpanBERT's 10
+) -> torch.Tensor:  # (max_len,) float64, sums to 1
     "P(length = 1..max_len) of the geometric distribution truncated to [1, max_len] and renormalised: (max_len,) float64."
     if not 0 < p <= 1 or max_len < 1:
         raise ValueError(f"p = {p}, max_len = {max_len}; expected 0 < p <= 1 and max_len >= 1")
@@ -243,7 +276,14 @@ def span_length_probs(*, p: float = 0.2, max_len: int = 10) -> torch.Tensor:  # 
 def _span_mean(p, max_len):
     return float((span_length_probs(p=p, max_len=max_len) * torch.arange(1, max_len + 1)).sum())
 
-def sample_span_lengths(shape, *, p: float = 0.2, max_len: int = 10, generator=None, device=None) -> torch.Tensor:
+def sample_span_lengths(
+    shape,  # shape of the output
+    *,
+    p: float = 0.2,  # geometric parameter: SpanBERT's 0.2
+    max_len: int = 10,  # longest span: SpanBERT's 10
+    generator=None,  # torch.Generator of the draws; None: the global one
+    device=None,  # where the tensor is made; None: the default device
+) -> torch.Tensor:
     """Span lengths in [1, max_len], `shape` long, from `span_length_probs` by the closed-form inverse CDF
     F(k) = (1 - q^k) / (1 - q^max_len), q = 1 - p."""
     span_length_probs(p=p, max_len=max_len)
@@ -347,8 +387,12 @@ def _fill_words(sizes, budget, priority):
         taken |= new
         left -= (sizes * new).sum(1)
 
-def whole_word_mask(word_ids: torch.Tensor, ratio: float = 0.15,  # BERT's 15 %, counted in tokens
-                    *, generator: torch.Generator | None = None) -> torch.Tensor:
+def whole_word_mask(
+    word_ids: torch.Tensor,  # (B, L) long, the word of each token, -1 = special (never hidden)
+    ratio: float = 0.15,  # BERT's 15 %, counted in tokens
+    *,
+    generator: torch.Generator | None = None,  # torch.Generator of the draws; None: the global one
+) -> torch.Tensor:
     "Hide whole words up to `round(ratio * tokens)` tokens per row. `word_ids` (B, L) long, -1 = special: returns (B, L) bool."
     check_ids('word_ids', word_ids, low=-1, ndim=2)   # -1: a special token, in no word
     check_nonempty('word_ids', word_ids)
@@ -404,8 +448,14 @@ def _window_all(vals, length, target):
     return ok
 
 # %% ../nbs/02_masking.ipynb #9815faa0
-def ngram_mask(ids: torch.Tensor, lexicon: Sequence[tuple], ratio: float = 0.15,  # ERNIE-Gram keeps BERT's 15 %
-               *, special_ids: Sequence[int] = (), generator: torch.Generator | None = None) -> NgramMask:
+def ngram_mask(
+    ids: torch.Tensor,  # (B, L) long token ids
+    lexicon: Sequence[tuple],  # the n-grams that may be hidden whole, as tuples of ids
+    ratio: float = 0.15,  # ERNIE-Gram keeps BERT's 15 %
+    *,
+    special_ids: Sequence[int] = (),  # ids never hidden ([CLS], [SEP], [PAD], ...)
+    generator: torch.Generator | None = None,  # torch.Generator of the draws; None: the global one
+) -> NgramMask:
     "Hide whole lexicon n-grams, non-overlapping, up to `round(ratio * maskable)` tokens per row. `ids` (B, L) long."
     check_ids('ids', ids, ndim=2)
     check_nonempty('ids', ids)
@@ -434,10 +484,19 @@ def ngram_mask(ids: torch.Tensor, lexicon: Sequence[tuple], ratio: float = 0.15,
     return NgramMask(hidden, ngram_ids)
 
 # %% ../nbs/02_masking.ipynb #d7c6f4bd
-def block_mask(B: int, H: int = 14, W: int = 14, ratio: float = 0.4,  # BEiT: 14x14 grid, 40 %
-               *, min_block: int = 16, max_block: int | None = None,  # BEiT: blocks of >= 16 patches
-               aspect: tuple = (0.3, 1 / 0.3), max_failures: int = 10,  # BEiT: aspect ratio in [0.3, 1/0.3], 10 tries
-               generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+def block_mask(
+    B: int,  # rows (batch size)
+    H: int = 14,  # patch-grid height: BEiT's 14
+    W: int = 14,  # patch-grid width: BEiT's 14
+    ratio: float = 0.4,  # share of the grid hidden at most: BEiT's 40 %
+    *,
+    min_block: int = 16,  # smallest block, patches: BEiT's 16
+    max_block: int | None = None,  # largest block; None: as many as ratio allows
+    aspect: tuple = (0.3, 1 / 0.3),  # block aspect ratio range: BEiT's [0.3, 1/0.3]
+    max_failures: int = 10,  # BEiT's 10 tries before a row stops growing
+    generator: torch.Generator | None = None,  # torch.Generator of the draws; None: the global one
+    device=None,  # where the mask is made; None: the default device
+) -> torch.Tensor:
     "BEiT-style blockwise mask: returns (B, H, W) bool with at most `round(ratio * H * W)` hidden patches per row."
     check_positive('B', B, integer=True)
     check_positive('H', H, integer=True)
@@ -475,8 +534,16 @@ def block_mask(B: int, H: int = 14, W: int = 14, ratio: float = 0.4,  # BEiT: 14
         fails = torch.where(ok, 0, fails + active.long())
 
 # %% ../nbs/02_masking.ipynb #1c2d9660
-def simmim_mask(B: int, *, input_size: int = 192, mask_patch_size: int = 32, model_patch_size: int = 4,  # SimMIM defaults
-                ratio: float = 0.6, generator: torch.Generator | None = None, device=None) -> torch.Tensor:  # SimMIM: 0.6
+def simmim_mask(
+    B: int,  # rows (batch size)
+    *,
+    input_size: int = 192,  # image side, pixels: SimMIM's 192
+    mask_patch_size: int = 32,  # side of a hidden cell, pixels: SimMIM's 32
+    model_patch_size: int = 4,  # side of a model patch, pixels: SimMIM's 4 (Swin)
+    ratio: float = 0.6,  # share of the cells hidden: SimMIM's 0.6
+    generator: torch.Generator | None = None,  # torch.Generator of the draws; None: the global one
+    device=None,  # where the mask is made; None: the default device
+) -> torch.Tensor:  # (B, input_size / model_patch_size, same) bool, True = hidden
     "SimMIM mask on the model grid: (B, input_size/model_patch, input_size/model_patch) bool, `ceil(ratio * cells)` coarse cells hidden."
     check_positive('B', B, integer=True)
     check_positive('input_size', input_size, integer=True)
@@ -496,8 +563,17 @@ def simmim_mask(B: int, *, input_size: int = 192, mask_patch_size: int = 32, mod
     return cells.expand(B, g, g, s).reshape(B, g, 1, g * s).expand(B, g, s, g * s).reshape(B, g * s, g * s)
 
 # %% ../nbs/02_masking.ipynb #de1c958c
-def tube_mask(B: int, T: int, H: int, W: int, ratio: float = 0.9,  # VideoMAE: 90 %
-              *, flatten: bool = False, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+def tube_mask(
+    B: int,  # rows (batch size)
+    T: int,  # time steps (frames or tubelets)
+    H: int,  # patch-grid height
+    W: int,  # patch-grid width
+    ratio: float = 0.9,  # share hidden per frame: VideoMAE's 90 %
+    *,
+    flatten: bool = False,  # return (B, T*H*W) instead of (B, T, H, W)
+    generator: torch.Generator | None = None,  # torch.Generator of the draws; None: the global one
+    device=None,  # where the mask is made; None: the default device
+) -> torch.Tensor:
     "One exact-count spatial mask per row repeated over time: (B, T, H, W) bool, or (B, T*H*W) with `flatten`."
     check_positive('B', B, integer=True)
     check_positive('T', T, integer=True)
@@ -516,9 +592,17 @@ def _interval_mask(B, size, width, num, random_width, generator, dev):
     pos = torch.arange(size, device=dev).view(1, 1, size)
     return ((pos >= start[..., None]) & (pos < (start + w)[..., None])).any(1)
 
-def time_mask(B: int, T: int, *, width: int = 7, ratio: float | None = 0.15,  # TERA: 15 % of frames, spans of 7
-              num_masks: int | None = None, random_width: bool = False,
-              generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+def time_mask(
+    B: int,  # rows (batch size)
+    T: int,  # frames per row
+    *,
+    width: int = 7,  # frames per span: TERA's 7
+    ratio: float | None = 0.15,  # share of frames hidden: TERA's 15 %; None: use num_masks
+    num_masks: int | None = None,  # spans per row; None: round(ratio * T / width)
+    random_width: bool = False,  # spans of width uniform in [0, width] (SpecAugment) instead of exactly width
+    generator: torch.Generator | None = None,  # torch.Generator of the draws; None: the global one
+    device=None,  # where the mask is made; None: the default device
+) -> torch.Tensor:
     """Spans of frames: (B, T) bool. TERA: `num_masks = round(ratio * T / width)` spans of exactly `width`;
     SpecAugment: `num_masks` spans of width uniform in [0, width] (`random_width=True`, `ratio=None`)."""
     check_positive('B', B, integer=True)
@@ -530,8 +614,16 @@ def time_mask(B: int, T: int, *, width: int = 7, ratio: float | None = 0.15,  # 
         num_masks = _count(float(check_ratio('ratio', ratio)) * T / width, 1) if width else 0
     return _interval_mask(B, T, width, num_masks, random_width, generator, _device(generator, device))
 
-def freq_mask(B: int, F: int, *, width: int | None = None, num_masks: int = 1,  # TERA: one band up to 20 % of bins
-              random_width: bool = True, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+def freq_mask(
+    B: int,  # rows (batch size)
+    F: int,  # frequency bins per row
+    *,
+    width: int | None = None,  # widest band; None: round(0.2 * F), TERA's 20 % of bins
+    num_masks: int = 1,  # bands per row: TERA's 1
+    random_width: bool = True,  # band widths uniform in [0, width]; False: exactly width
+    generator: torch.Generator | None = None,  # torch.Generator of the draws; None: the global one
+    device=None,  # where the mask is made; None: the default device
+) -> torch.Tensor:
     "Bands of frequency bins: (B, F) bool, `num_masks` bands of width uniform in [0, width] (default `round(0.2 * F)`)."
     check_positive('B', B, integer=True)
     check_positive('F', F, integer=True)
@@ -539,7 +631,10 @@ def freq_mask(B: int, F: int, *, width: int | None = None, num_masks: int = 1,  
     width = _count(0.2, F) if width is None else check_positive('width', width, integer=True, allow_zero=True)
     return _interval_mask(B, F, width, num_masks, random_width, generator, _device(generator, device))
 
-def time_freq_mask(tmask: torch.Tensor, fmask: torch.Tensor) -> torch.Tensor:
+def time_freq_mask(
+    tmask: torch.Tensor,  # (B, T) bool, True = hidden frame
+    fmask: torch.Tensor,  # (B, F) bool, True = hidden band
+) -> torch.Tensor:
     "Combine (B, T) and (B, F) bool masks into (B, T, F) bool: a bin is hidden if its frame or its band is."
     check_mask('tmask', tmask, ndim=2)
     check_mask('fmask', fmask, shape=(tmask.shape[0], None))
@@ -574,7 +669,13 @@ def hubert_span_mask(
 # %% ../nbs/02_masking.ipynb #e926cbe0
 _SCHEDULES = ('cosine', 'linear', 'constant')
 
-def mask_schedule(progress, *, kind: str = 'cosine', start: float = 1.0, end: float = 0.0):
+def mask_schedule(
+    progress,  # float or tensor in [0, 1]: the share of decoding (or training) done
+    *,
+    kind: str = 'cosine',  # 'cosine' (MaskGIT), 'linear' (Mask-Predict) or 'constant'
+    start: float = 1.0,  # ratio at progress 0
+    end: float = 0.0,  # ratio at progress 1
+):
     """Mask ratio at `progress` in [0, 1] (float or tensor): `end + (start - end) * gamma(progress)` with
     gamma = cos(pi/2 r) ('cosine', MaskGIT), 1 - r ('linear', Mask-Predict) or 1 ('constant')."""
     check_choice('kind', kind, _SCHEDULES)
@@ -587,7 +688,13 @@ def mask_schedule(progress, *, kind: str = 'cosine', start: float = 1.0, end: fl
     out = end + (start - end) * gamma
     return float(out) if not isinstance(progress, torch.Tensor) else out
 
-def remask_count(t: int, T: int, n: int, *, kind: str = 'cosine') -> int:
+def remask_count(
+    t: int,  # the decoding step just done, 0-based
+    T: int,  # decoding steps in all
+    n: int,  # tokens to generate
+    *,
+    kind: str = 'cosine',  # 'cosine' (MaskGIT), 'linear' (Mask-Predict) or 'constant'
+) -> int:
     "How many of `n` tokens stay hidden after decoding step `t` (0-based) of `T`: `floor(n * gamma((t + 1) / T))`."
     check_positive('T', T, integer=True)
     check_positive('n', n, integer=True)
@@ -597,7 +704,7 @@ def remask_count(t: int, T: int, n: int, *, kind: str = 'cosine') -> int:
 # %% ../nbs/02_masking.ipynb #87ac6579
 def mask_stats(
     mask: torch.Tensor,                    # (B, ...) bool, True = hidden
-    maskable: torch.Tensor | None = None,  # same shape, bool, True = counts; None: every position
+    maskable: torch.Tensor | None = None,  # (B, ...) bool like mask, True = counts; None: every position
 ) -> dict:
     "Achieved ratio per row of a (B, ...) bool mask: dict(per_row (B,) float, mean, min, max)."
     check_mask('mask', mask)
@@ -610,3 +717,7 @@ def mask_stats(
         v = maskable.reshape(m.shape).float(); m = m * v; denom = v.sum(1).clamp(min=1)
     per_row = m.sum(1) / denom
     return dict(per_row=per_row, mean=per_row.mean().item(), min=per_row.min().item(), max=per_row.max().item())
+
+# %% ../nbs/02_masking.ipynb #51df328a
+from .checks import document
+document(globals())   # help() shows each argument's comment (mpkit.checks.document)

@@ -34,7 +34,11 @@ class Output:
     extras: dict = field(default_factory=dict)  # model-specific: quantized vectors, ids_restore, ...
 
 # %% ../nbs/05_models.ipynb #53ff4914
-def pad_sequences(seqs: list[torch.Tensor], *, value=0) -> tuple[torch.Tensor, torch.Tensor]:
+def pad_sequences(
+    seqs: list[torch.Tensor],  # B tensors of shape (L_i, ...), the same trailing sizes
+    *,
+    value=0,  # what fills the padding
+) -> tuple[torch.Tensor, torch.Tensor]:
     "Stack (L_i, ...) tensors into (B, max L, ...) filled with `value`, and the (B, max L) bool padding mask (True = padding)."
     if len(seqs) == 0: raise ValueError("pad_sequences got no sequences; expected at least one")
     out = torch.nn.utils.rnn.pad_sequence(list(seqs), batch_first=True, padding_value=value)
@@ -54,7 +58,15 @@ def _allowed(pad, causal, Lq, Lk, device):
         allowed = tri if allowed is None else allowed & tri
     return allowed
 
-def attend(q, k, v, *, allowed=None, dropout=0.0, return_attention=False):
+def attend(
+    q,  # (B, H, Lq, d) float queries
+    k,  # (B, H, Lk, d) float keys
+    v,  # (B, H, Lk, d) float values
+    *,
+    allowed=None,  # bool broadcastable to (B, H, Lq, Lk), True = may attend; None: everything
+    dropout=0.0,  # dropout on the attention weights
+    return_attention=False,  # also return the (B, H, Lq, Lk) weights
+):
     """Multi-head attention core. `q: (B, H, Lq, d)`, `k, v: (B, H, Lk, d)`, `allowed`: bool, broadcastable to (B, H, Lq, Lk).
     Returns `(out (B, H, Lq, d), weights (B, H, Lq, Lk) or None)`."""
     if q.ndim != 4 or k.shape != v.shape or k.ndim != 4 or q.shape[:2] != k.shape[:2] or q.shape[-1] != k.shape[-1]:
@@ -76,7 +88,13 @@ def _check_heads(dim, heads, dropout):
 
 class SelfAttention(nn.Module):
     "Multi-head self-attention with one fused qkv projection. `x: (B, L, D)` -> `(B, L, D)`, weights or None."
-    def __init__(self, dim, heads, *, dropout=0.0):
+    def __init__(
+        self,
+        dim,  # token width D
+        heads,  # attention heads (dim must divide by it)
+        *,
+        dropout=0.0,  # dropout on the attention weights
+    ):
         super().__init__()
         _check_heads(dim, heads, dropout)
         self.heads, self.dropout = heads, dropout
@@ -92,7 +110,14 @@ class SelfAttention(nn.Module):
 
 class CrossAttention(nn.Module):
     "Multi-head cross-attention: queries from `x: (B, Lq, D)`, keys and values from `context: (B, Lk, Dc)`."
-    def __init__(self, dim, heads, *, context_dim=None, dropout=0.0):
+    def __init__(
+        self,
+        dim,  # query width D
+        heads,  # attention heads (dim must divide by it)
+        *,
+        context_dim=None,  # key/value width Dc; None: dim
+        dropout=0.0,  # dropout on the attention weights
+    ):
         super().__init__()
         _check_heads(dim, heads, dropout)
         if context_dim is not None: check_positive('context_dim', context_dim, integer=True)
@@ -112,7 +137,14 @@ def _drop(p): return nn.Dropout(p) if p > 0 else nn.Identity()
 
 class MLP(nn.Sequential):
     "Linear -> GELU -> Linear, the transformer feed-forward block. `(..., D)` -> `(..., out_dim or D)`."
-    def __init__(self, dim, hidden, *, out_dim=None, dropout=0.0):
+    def __init__(
+        self,
+        dim,  # input width D
+        hidden,  # hidden width (usually 4 * dim)
+        *,
+        out_dim=None,  # output width; None: dim
+        dropout=0.0,  # dropout after each linear layer
+    ):
         check_positive('dim', dim, integer=True)
         check_positive('hidden', hidden, integer=True)
         if out_dim is not None: check_positive('out_dim', out_dim, integer=True)
@@ -121,7 +153,14 @@ class MLP(nn.Sequential):
 
 class Block(nn.Module):
     "One pre-norm transformer block: `x + attn(norm(x))`, then `x + mlp(norm(x))`."
-    def __init__(self, dim, heads, *, mlp_ratio=4, dropout=0.0):
+    def __init__(
+        self,
+        dim,  # token width D
+        heads,  # attention heads (dim must divide by it)
+        *,
+        mlp_ratio=4,  # MLP width / dim (4: Vaswani et al. 2017, ViT)
+        dropout=0.0,  # dropout in attention and MLP
+    ):
         super().__init__()
         self.norm1, self.attn = nn.LayerNorm(dim), SelfAttention(dim, heads, dropout=dropout)
         self.norm2, self.mlp = nn.LayerNorm(dim), MLP(dim, int(dim * mlp_ratio), dropout=dropout)
@@ -143,7 +182,16 @@ class TransformerEncoder(nn.Module):
     """A stack of pre-norm blocks and a final LayerNorm. `forward(x: (B, L, D), *, pad: (B, L) bool)` always
     returns the `(B, L, D)` hidden states; `layers(...)` returns an `EncoderOutput` with every block's states
     and, when asked, the attention weights."""
-    def __init__(self, dim, depth, heads, *, mlp_ratio=4, causal=False, dropout=0.0):  # mlp_ratio 4: Vaswani et al. 2017, ViT
+    def __init__(
+        self,
+        dim,  # token width D
+        depth,  # blocks
+        heads,  # attention heads per block (dim must divide by it)
+        *,
+        mlp_ratio=4,  # MLP width / dim (4: Vaswani et al. 2017, ViT)
+        causal=False,  # each position sees only itself and those before it
+        dropout=0.0,  # dropout in the blocks
+    ):
         super().__init__()
         check_positive('dim', dim, integer=True)
         check_positive('depth', depth, integer=True)
@@ -170,7 +218,14 @@ class TransformerEncoder(nn.Module):
 class FrameEmbed(nn.Module):
     """Frames to tokens. `x: (B, T, F)` -> `(B, T', D)`. With `kernel=stride=1` a linear map per frame
     (T' = T); otherwise a 1-D convolution over time, T' = (T - kernel) // stride + 1."""
-    def __init__(self, n_features, dim, *, kernel=1, stride=1):
+    def __init__(
+        self,
+        n_features,  # features per frame F
+        dim,  # token width D
+        *,
+        kernel=1,  # frames per token (1: a linear map)
+        stride=1,  # frames between tokens
+    ):
         super().__init__()
         check_positive('n_features', n_features, integer=True)
         check_positive('dim', dim, integer=True)
@@ -194,13 +249,22 @@ def _check_patch(h, w, patch, what='image'):
         raise ValueError(f"patch size {patch} does not divide the {what} size {h}x{w}; "
                          f"expected height and width that are multiples of {patch}")
 
-def patchify(imgs, patch):
+def patchify(
+    imgs,  # (B, C, H, W) float images
+    patch,  # patch side p in pixels; divides H and W
+):
     "`imgs: (B, C, H, W)` -> `(B, L, p*p*C)` with L = (H/p)*(W/p), patches row-major, pixels `(p q c)` inside (MAE order)."
     if imgs.ndim != 4: raise ValueError(f"patchify: expected images of shape (B, C, H, W); got {tuple(imgs.shape)}")
     _check_patch(*imgs.shape[-2:], patch)
     return rearrange(imgs, 'b c (h p) (w q) -> b (h w) (p q c)', p=patch, q=patch)
 
-def unpatchify(x, patch, h, w, c):
+def unpatchify(
+    x,  # (B, L, p*p*c) float patches
+    patch,  # patch side p in pixels
+    h,  # image height, pixels
+    w,  # image width, pixels
+    c,  # channels
+):
     "`x: (B, L, p*p*c)` -> `(B, c, h, w)`, the inverse of `patchify`; `h, w` are the image's height and width in pixels."
     _check_patch(h, w, patch)
     L = (h // patch) * (w // patch)
@@ -215,7 +279,10 @@ def _sincos_1d(dim, pos):
     out = pos.double()[:, None] * omega[None]
     return torch.cat([out.sin(), out.cos()], dim=1)
 
-def sincos_pos_embed(dim, *grid_sizes):
+def sincos_pos_embed(
+    dim,  # embedding width, divisible by 2 * len(grid_sizes)
+    *grid_sizes,  # the grid: 1 to 3 sizes, e.g. 14, 14
+):
     "Fixed sin-cos position embedding for a 1-, 2- or 3-D grid: `(prod(grid_sizes), dim)` float32, row-major (last axis fastest)."
     n = len(grid_sizes)
     check_positive('dim', dim, integer=True)
@@ -228,7 +295,14 @@ def sincos_pos_embed(dim, *grid_sizes):
 # %% ../nbs/05_models.ipynb #ab02c9a1
 class PatchEmbed(nn.Module):
     "Images to patch tokens: `(B, C, H, W)` -> `(B, (H/p)*(W/p), D)`, the same order as `patchify`."
-    def __init__(self, *, img_size, patch, in_chans, dim):
+    def __init__(
+        self,
+        *,
+        img_size,  # image side in pixels (square images)
+        patch,  # patch side p in pixels; divides img_size
+        in_chans,  # image channels C
+        dim,  # token width D
+    ):
         super().__init__()
         self.img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
         for s in self.img_size: check_positive('img_size', s, integer=True)
@@ -246,7 +320,13 @@ class PatchEmbed(nn.Module):
 
 class TubeEmbed(nn.Module):
     "Video to tube tokens (VideoMAE): `(B, C, T, H, W)` -> `(B, T'*H'*W', D)` with t x p x p tubes, time slowest."
-    def __init__(self, in_chans, dim, *, tube=(2, 16, 16)):   # 2x16x16 tubes: VideoMAE (Tong et al. 2022)
+    def __init__(
+        self,
+        in_chans,  # video channels C
+        dim,  # token width D
+        *,
+        tube=(2, 16, 16),  # (t, p, p) frames and pixels per token: 2x16x16, VideoMAE (Tong et al. 2022)
+    ):
         super().__init__()
         check_positive('in_chans', in_chans, integer=True)
         check_positive('dim', dim, integer=True)
@@ -261,7 +341,12 @@ class TubeEmbed(nn.Module):
         return self.proj(video).flatten(2).transpose(1, 2)
 
 # %% ../nbs/05_models.ipynb #07eaafa1
-def farthest_point_sample(xyz, k, *, generator=None):
+def farthest_point_sample(
+    xyz,  # (B, N, 3) float points
+    k,  # how many points to pick
+    *,
+    generator=None,  # torch.Generator of the random start; None: the global one
+):
     """Indices of `k` well-spread points: `xyz: (B, N, 3)` -> `(B, k)` long. Starts at a random point
     (drawn from `generator`) or at point 0 when no generator is given; each next point is the farthest from those chosen."""
     if xyz.ndim != 3 or xyz.shape[-1] != 3:
@@ -278,7 +363,11 @@ def farthest_point_sample(xyz, k, *, generator=None):
         idx[:, i] = dist.argmax(1)
     return idx
 
-def knn_group(xyz, centres, k):
+def knn_group(
+    xyz,  # (B, N, 3) float points
+    centres,  # (B, G, 3) float group centres
+    k,  # neighbours per centre
+):
     "Indices of the `k` nearest points of each centre: `xyz: (B, N, 3)`, `centres: (B, G, 3)` -> `(B, G, k)` long, nearest first."
     check_positive('k', k, integer=True)
     if xyz.ndim != 3 or centres.ndim != 3 or centres.shape[::2] != xyz.shape[::2]:
@@ -295,7 +384,14 @@ def _gather_points(xyz, idx):
 class PointGroupEmbed(nn.Module):
     """Point-MAE tokeniser: `xyz: (B, N, 3)` -> `(tokens (B, G, D), centres (B, G, 3), neighbourhoods (B, G, k, 3))`,
     neighbourhoods relative to their centre."""
-    def __init__(self, n_groups, group_size, dim, *, hidden=128):  # Point-MAE: 64 groups of 32 points
+    def __init__(
+        self,
+        n_groups,  # groups G per cloud (Point-MAE: 64)
+        group_size,  # points k per group (Point-MAE: 32)
+        dim,  # token width D
+        *,
+        hidden=128,  # width of the mini-PointNet that embeds a group
+    ):
         super().__init__()
         check_positive('n_groups', n_groups, integer=True)
         check_positive('group_size', group_size, integer=True)
@@ -326,7 +422,11 @@ class PointGroupEmbed(nn.Module):
 # %% ../nbs/05_models.ipynb #2a9fec5a
 class LinearHead(nn.Linear):
     "One linear layer from tokens to targets (SimMIM's prediction head): `(B, L, D)` -> `(B, L, out_dim)`."
-    def __init__(self, dim, out_dim):
+    def __init__(
+        self,
+        dim,  # token width D
+        out_dim,  # prediction width per token (e.g. p*p*C pixels)
+    ):
         check_positive('dim', dim, integer=True)
         check_positive('out_dim', out_dim, integer=True)
         super().__init__(dim, out_dim)
@@ -354,7 +454,17 @@ def mask_info(
 class MAEDecoder(nn.Module):
     """MAE's decoder: `x_vis: (B, K, enc_dim)` visible tokens (in `ids_keep` order) and `ids_restore: (B, L)` ->
     predictions `(B, L, out_dim)` for every position. `grid` (e.g. `(14, 14)`) gives fixed sin-cos positions."""
-    def __init__(self, *, enc_dim, dec_dim, depth, heads, out_dim, grid=None, mlp_ratio=4):
+    def __init__(
+        self,
+        *,
+        enc_dim,  # the encoder's token width
+        dec_dim,  # decoder width (MAE: 512, narrower than the encoder)
+        depth,  # decoder blocks (MAE: 8)
+        heads,  # attention heads per block
+        out_dim,  # prediction width per position (e.g. p*p*C pixels)
+        grid=None,  # patch grid, e.g. (14, 14): fixed sin-cos positions; None: no positions
+        mlp_ratio=4,  # MLP width / dec_dim
+    ):
         super().__init__()
         check_positive('enc_dim', enc_dim, integer=True)
         check_positive('dec_dim', dec_dim, integer=True)
@@ -377,7 +487,15 @@ class MAEDecoder(nn.Module):
 class CrossAttentionBlock(nn.Module):
     """Pre-norm cross-attention block: `x + cross(norm(x), norm(context))`, then `x + mlp(norm(x))`.
     `x: (B, Lq, D)`, `context: (B, Lk, Dc)` -> `(B, Lq, D)` (and `(B, H, Lq, Lk)` weights when asked)."""
-    def __init__(self, dim, heads, *, context_dim=None, mlp_ratio=4, dropout=0.0):
+    def __init__(
+        self,
+        dim,  # query width D
+        heads,  # attention heads (dim must divide by it)
+        *,
+        context_dim=None,  # context width Dc; None: dim
+        mlp_ratio=4,  # MLP width / dim
+        dropout=0.0,  # dropout in attention and MLP
+    ):
         super().__init__()
         self.norm_q, self.norm_kv = nn.LayerNorm(dim), nn.LayerNorm(context_dim or dim)
         self.attn = CrossAttention(dim, heads, context_dim=context_dim, dropout=dropout)
@@ -392,7 +510,14 @@ class CrossAttentionBlock(nn.Module):
 # %% ../nbs/05_models.ipynb #aee7c5e2
 class SegNet(nn.Module):
     "`(B, in_chans, H, W)` -> `(B, n_classes, H, W)` logits through an `(B, dim, H/patch, W/patch)` feature map."
-    def __init__(self, n_classes: int = 4, *, dim: int = 32, patch: int = 4, in_chans: int = 1):
+    def __init__(
+        self,
+        n_classes: int = 4,  # segmentation classes (logit channels)
+        *,
+        dim: int = 32,  # feature width
+        patch: int = 4,  # downsampling of the feature map
+        in_chans: int = 1,  # image channels
+    ):
         super().__init__()
         check_positive('n_classes', n_classes, integer=True)
         check_positive('dim', dim, integer=True)
@@ -550,3 +675,7 @@ class MaskedAutoencoder(nn.Module):
             pred = pred * std + mean
         if paste: pred = torch.where(out.mask[..., None], pred, target)
         return unpatchify(pred, self.patch, *self.img_size, self.in_chans)
+
+# %% ../nbs/05_models.ipynb #87fadcf7
+from .checks import document
+document(globals())   # help() shows each argument's comment (mpkit.checks.document)

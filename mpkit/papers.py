@@ -17,9 +17,9 @@ __all__ = ['PAPERS', 'Paper', 'get_paper', 'resolve', 'check_paper', 'papers_tab
 class Paper:
     "One entry of the course map."
     key: str            # short id, used by `mpkit.results.record(paper=...)`
-    title: str
-    year: int
-    modality: str
+    title: str  # the paper's title
+    year: int  # year of publication
+    modality: str  # its data: 'text', 'vision', 'speech', ...
     changes: str        # the pipeline part(s) it changes: mask, corruption, target, model, loss, schedule, ...
     notebook: str       # path under nbs/
     functions: tuple = ()   # dotted names of the exported functions that implement it
@@ -97,13 +97,17 @@ PAPERS: dict[str, Paper] = {p.key: p for p in [
 ]}
 
 # %% ../nbs/09_papers.ipynb #5ca6340c
-def get_paper(key: str) -> Paper:
+def get_paper(
+    key: str,  # a registry key of `PAPERS`
+) -> Paper:
     "The registry entry for `key`, with a clear error for an unknown key."
     if key not in PAPERS:
         raise KeyError(f"unknown paper {key!r}; known keys: {', '.join(sorted(PAPERS))}")
     return PAPERS[key]
 
-def resolve(dotted: str):
+def resolve(
+    dotted: str,  # 'mpkit.x.y.name', or 'x.y.name' relative to mpkit
+):
     "Import `mpkit.x.y.name` (or `x.y.name`, relative to mpkit) and return the object."
     if not isinstance(dotted, str) or not all(part.isidentifier() for part in dotted.split('.')):
         raise ValueError(f"dotted = {dotted!r:.60}; expected a name like 'masking.random_mask'")
@@ -111,7 +115,10 @@ def resolve(dotted: str):
     mod, _, attr = name.rpartition('.')
     return getattr(importlib.import_module(mod), attr)
 
-def check_paper(p: Paper, nbs_path=None) -> list[str]:
+def check_paper(
+    p: Paper,  # a registry entry
+    nbs_path=None,  # the notebooks' folder; None: the repository's nbs/
+) -> list[str]:
     "Problems with an implemented entry: a missing notebook or a function that does not import."
     if not isinstance(p, Paper):
         raise ValueError(f"p is a {type(p).__name__}; expected a Paper from PAPERS")
@@ -128,7 +135,9 @@ def check_paper(p: Paper, nbs_path=None) -> list[str]:
     return problems
 
 # %% ../nbs/09_papers.ipynb #a2b7b3f7
-def papers_table(fmt: str = 'markdown') -> str:
+def papers_table(
+    fmt: str = 'markdown',  # 'markdown' or 'text'
+) -> str:
     "The registry as a markdown (or plain text) table."
     check_choice('fmt', fmt, ('markdown', 'text'))
     rows = [(p.key, p.title.split(':')[0] if len(p.title) > 60 else p.title, str(p.year), p.modality, p.changes,
@@ -141,3 +150,7 @@ def papers_table(fmt: str = 'markdown') -> str:
     widths = [min(48, max(len(h), *(len(r[i]) for r in rows))) for i, h in enumerate(head)]
     fmt_row = lambda r: '  '.join(c[:w].ljust(w) for c, w in zip(r, widths))
     return '\n'.join([fmt_row(head), fmt_row(['-' * w for w in widths])] + [fmt_row(r) for r in rows])
+
+# %% ../nbs/09_papers.ipynb #92af1b90
+from .checks import document
+document(globals())   # help() shows each argument's comment (mpkit.checks.document)

@@ -47,9 +47,9 @@ def _as_labels(y, n, name):
 @dataclass(frozen=True)
 class ProbeResult:
     "Held-out accuracy of a linear probe, with the chance level and the test-set size."
-    accuracy: float
+    accuracy: float  # share of the test examples predicted right
     chance: float      # accuracy of always predicting the most frequent training label
-    n_test: int
+    n_test: int  # test examples
     stderr: float      # binomial standard error of `accuracy` on n_test examples
     hits: np.ndarray | None = field(default=None, repr=False, compare=False)   # (n_test,) bool: each test example right?
 
@@ -57,8 +57,16 @@ class ProbeResult:
         return f"ProbeResult(accuracy={self.accuracy:.3f} ± {self.stderr:.3f}, chance={self.chance:.3f}, n_test={self.n_test})"
 
 # %% ../nbs/08_probes.ipynb #39bfd88e
-def linear_probe(train_x, train_y, test_x, test_y, *, C: float = 1.0, max_iter: int = 2000,
-                 blas_threads: int | None = 1) -> ProbeResult:
+def linear_probe(
+    train_x,  # (N, D) float features of the training split
+    train_y,  # (N,) int labels
+    test_x,  # (M, D) float features of the test split
+    test_y,  # (M,) int labels
+    *,
+    C: float = 1.0,  # inverse L2 strength of the logistic regression (scikit-learn's default)
+    max_iter: int = 2000,  # the solver's iterations at most
+    blas_threads: int | None = 1,  # BLAS threads of the fit; None: leave them alone
+) -> ProbeResult:
     """Fit a standardised logistic regression on `train_x` (N, D) -> `train_y` (N,), score on the test split.
 
     Features are standardised with the training split's mean and std only (no test statistics leak in).
@@ -96,7 +104,12 @@ def pool(
     return (hidden * keep).sum(1) / keep.sum(1).clamp_min(1)
 
 @torch.no_grad()
-def extract_features(encode, inputs, *, batch_size: int = 256) -> torch.Tensor:
+def extract_features(
+    encode,  # a frozen `batch -> (b, D)` float function
+    inputs,  # a tensor (N first) or a list of inputs
+    *,
+    batch_size: int = 256,  # inputs per call of encode
+) -> torch.Tensor:
     "Run a frozen `encode(batch) -> (b, D)` over `inputs` (a tensor or a list) in batches; returns (N, D) float32 on CPU."
     check_positive('batch_size', batch_size, integer=True)
     if len(inputs) == 0: raise ValueError("extract_features: no inputs; expected at least one")
@@ -298,16 +311,34 @@ def _group_split(groups, test_frac, seed):
     is_test = np.array([g in test_groups for g in groups.tolist()])
     return ~is_test, is_test
 
-def content_probe(feats, sentence_ids, speakers, *, test_frac: float = 0.25, seed: int = 0) -> ProbeResult:
+def content_probe(
+    feats,  # (N, D) float utterance features
+    sentence_ids,  # (N,) int, the label: which sentence
+    speakers,  # (N,) speaker of each utterance: whole speakers are held out
+    *,
+    test_frac: float = 0.25,  # share of the speakers held out
+    seed: int = 0,  # seed of the split
+) -> ProbeResult:
     "Sentence identity from utterance features (N, D), tested on held-out speakers."
     feats = _as_2d_float(feats, 'feats')
     s, spk = _as_labels(sentence_ids, len(feats), 'sentence_ids'), _as_labels(speakers, len(feats), 'speakers')
     tr, te = _group_split(spk, test_frac, seed)
     return linear_probe(feats[tr], s[tr], feats[te], s[te])
 
-def speaker_probe(feats, speakers, sentence_ids, *, test_frac: float = 0.25, seed: int = 0) -> ProbeResult:
+def speaker_probe(
+    feats,  # (N, D) float utterance features
+    speakers,  # (N,) speaker of each utterance: the label
+    sentence_ids,  # (N,) int sentence of each utterance: whole sentences are held out
+    *,
+    test_frac: float = 0.25,  # share of the sentences held out
+    seed: int = 0,  # seed of the split
+) -> ProbeResult:
     "Speaker identity from utterance features (N, D), tested on held-out sentences."
     feats = _as_2d_float(feats, 'feats')
     spk, s = _as_labels(speakers, len(feats), 'speakers'), _as_labels(sentence_ids, len(feats), 'sentence_ids')
     tr, te = _group_split(s, test_frac, seed)
     return linear_probe(feats[tr], spk[tr], feats[te], spk[te])
+
+# %% ../nbs/08_probes.ipynb #7d6d9dde
+from .checks import document
+document(globals())   # help() shows each argument's comment (mpkit.checks.document)

@@ -15,7 +15,9 @@ __all__ = ['results_dir', 'recorded_results_path', 'load_results', 'notebook_has
            'check_results', 'audit', 'drop_older', 'results_table', 'update_readme', 'recorded']
 
 # %% ../nbs/10_results.ipynb #c6f93645
-def results_dir(settings=None) -> Path:
+def results_dir(
+    settings=None,  # None: `get_settings()`
+) -> Path:
     """Where `record` writes `results.json`: the setting `results_path`, else `~/.cache/mpkit/results`, outside
     any checkout. Only `make results` (which sets `results_path`) writes the course's tracked file."""
     s = as_settings(settings)
@@ -52,7 +54,9 @@ def _check_rows(rows, name: str = 'rows', keys=_TABLE_KEYS):
             raise ValueError(f"{name}[{i}] lacks {missing}; expected a row as record() writes it")
     return rows
 
-def load_results(path: str | Path | None = None) -> list[dict]:
+def load_results(
+    path: str | Path | None = None,  # a results.json; None: setting `results_path` or the recorded results
+) -> list[dict]:
     """All rows of `path` (an empty list when nothing was recorded yet); None: the setting `results_path`
     when it is set, else the course's recorded results (`recorded_results_path()`)."""
     path = _results_path(path, reading=True)
@@ -100,7 +104,9 @@ def _key(r: dict) -> tuple:
     "One row per paper, metric, budget and kind: a re-run replaces its own row."
     return (r['paper'], r['metric'], r['budget'], r.get('kind', 'measure'))
 
-def beats(row: dict) -> bool:
+def beats(
+    row: dict,  # a results row: `value`, `baseline`, `higher_is_better`
+) -> bool:
     "Whether `row['value']` beats `row['baseline']` in the claimed direction."
     _check_rows([row], 'row', _ROW_KEYS)
     return row['value'] > row['baseline'] if row['higher_is_better'] else row['value'] < row['baseline']
@@ -114,19 +120,19 @@ def _number(name: str, v) -> float:
 
 def record(
     *,
-    paper: str,                    # the paper's registry key
-    metric: str,                   # what was measured, with its unit where it has one
-    value: float,                  # the method's number, measured in this run
-    baseline: float,               # the baseline's number, same run
-    higher_is_better: bool,        # the metric's direction
-    baseline_name: str = 'baseline',
-    budget: str | None = None,     # 'quick' | 'full'; None: the current settings' budget
-    asserted: bool = True,         # the notebook asserts that `value` beats `baseline`
-    notes: str = '',
-    extra: dict | None = None,     # context numbers
-    claim: dict | None = None,     # a headline claim's verdict: `mpkit.claims.record_claim` fills it
-    seeds: list | None = None,     # the seeds behind the numbers; None: the settings' seed
-    path: str | Path | None = None,
+    paper: str,  # the paper's registry key
+    metric: str,  # what was measured, with its unit where it has one
+    value: float,  # the method's number, measured in this run
+    baseline: float,  # the baseline's number, same run
+    higher_is_better: bool,  # the metric's direction
+    baseline_name: str = 'baseline',  # what the baseline is, e.g. 'random mask'
+    budget: str | None = None,  # 'quick' | 'full'; None: the current settings' budget
+    asserted: bool = True,  # the notebook asserts that `value` beats `baseline`
+    notes: str = '',  # free text kept with the row
+    extra: dict | None = None,  # context numbers
+    claim: dict | None = None,  # a headline claim's verdict: `mpkit.claims.record_claim` fills it
+    seeds: list | None = None,  # the seeds behind the numbers; None: the settings' seed
+    path: str | Path | None = None,  # a results.json; None: results.json in `results_dir()`
 ) -> dict:
     """Record a measured `value` of `metric` for `paper` against `baseline`; returns the row written. A row is
     of kind 'claim' (it carries a verdict from `mpkit.claims`) or 'measure' (a number for context)."""
@@ -155,7 +161,9 @@ def record(
     _write_atomic(path, json.dumps(rows, indent=1) + '\n')
     return row
 
-def check_results(rows: list[dict]) -> list[str]:
+def check_results(
+    rows: list[dict],  # results rows, e.g. from `load_results`
+) -> list[str]:
     "One message per asserted row that does not beat its baseline in the claimed direction."
     _check_rows(rows)
     return [f"{r['paper']}/{r['metric']} ({r['budget']}): {r['value']:.4g} does not beat {r['baseline_name']} "
@@ -206,7 +214,9 @@ def drop_older(
     return len(rows) - len(keep)
 
 # %% ../nbs/10_results.ipynb #763fff02
-def results_table(rows: list[dict] | None = None) -> str:
+def results_table(
+    rows: list[dict] | None = None,  # results rows; None: `load_results()`
+) -> str:
     """Markdown tables of the recorded results: the headline claims with their intervals and verdicts, then
     the other measurements (a number against a baseline, without a verdict)."""
     rows = load_results() if rows is None else _check_rows(rows)
@@ -235,7 +245,12 @@ def results_table(rows: list[dict] | None = None) -> str:
                        f"{'yes' if r.get('asserted', True) else 'no'} |")
     return '\n'.join(out)
 
-def update_readme(readme: str | Path, start: str, end: str, text: str):
+def update_readme(
+    readme: str | Path,  # the file to edit
+    start: str,  # the marker line before the table
+    end: str,  # the marker line after it
+    text: str,  # what goes between the markers
+):
     "Replace what lies between the marker lines `start` and `end` in `readme` with `text`."
     for name, v in (('start', start), ('end', end)):
         if not isinstance(v, str) or not v:
@@ -290,3 +305,7 @@ def recorded(
         else: state = f"from an earlier version of this notebook (code {h}, now {now}): a fresh run may differ"
         out.append(f"\nRecorded at {when}, {state}.")
     return '\n'.join(out)
+
+# %% ../nbs/10_results.ipynb #26a92f91
+from .checks import document
+document(globals())   # help() shows each argument's comment (mpkit.checks.document)

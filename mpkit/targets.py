@@ -29,7 +29,13 @@ def _check_tensor(x, name, *, ndim=None, floating=None):
         raise ValueError(f"{name}: expected a non-empty tensor, got shape {tuple(x.shape)}")
 
 # %% ../nbs/03_targets.ipynb #44ec7875
-def patch_pixels(imgs: torch.Tensor, patch: int, *, norm: bool = True, eps: float = 1e-6) -> torch.Tensor:
+def patch_pixels(
+    imgs: torch.Tensor,  # (B, C, H, W) float images
+    patch: int,  # patch side in pixels; divides H and W
+    *,
+    norm: bool = True,  # normalise each patch by its mean and variance (MAE's norm_pix_loss)
+    eps: float = 1e-6,  # added to the variance before the square root (MAE: 1e-6)
+) -> torch.Tensor:
     """Pixel targets of every patch, MAE's `norm_pix_loss` target when `norm=True`.
     imgs: (B, C, H, W) float; returns (B, L, patch*patch*C) with L = (H/patch)*(W/patch)."""
     _check_tensor(imgs, "imgs", ndim=4, floating=True)
@@ -54,7 +60,12 @@ def _check_points(x, name="x"):
     _check_tensor(x, name, ndim=2, floating=True)
     check_finite(name, x)
 
-def assign(x: torch.Tensor, centroids: torch.Tensor, *, chunk: int = 4096) -> Assignment:
+def assign(
+    x: torch.Tensor,  # (N, D) float points
+    centroids: torch.Tensor,  # (K, D) float
+    *,
+    chunk: int = 4096,  # rows per distance computation (memory)
+) -> Assignment:
     """Nearest centroid by squared euclidean distance, computed `chunk` rows at a time.
     x: (N, D) float; centroids: (K, D) float, same device."""
     _check_points(x)
@@ -82,8 +93,13 @@ def _sample(weights, n, generator):
     dev = generator.device if generator is not None else weights.device
     return torch.multinomial(weights.to(dev, torch.float64), n, replacement=True, generator=generator).to(weights.device)
 
-def kmeans_plusplus(x: torch.Tensor, k: int, *, generator: torch.Generator | None = None,
-                    n_trials: int | None = None) -> torch.Tensor:
+def kmeans_plusplus(
+    x: torch.Tensor,  # (N, D) float points
+    k: int,  # how many centroids, 1 <= k <= N
+    *,
+    generator: torch.Generator | None = None,  # torch.Generator of the draws; None: the global one
+    n_trials: int | None = None,  # candidates per pick; None: 2 + log(k) (scikit-learn's)
+) -> torch.Tensor:
     """Greedy k-means++ seeding. x: (N, D) float; returns (k, D) centroids picked among the points."""
     _check_points(x)
     check_positive('k', k, integer=True)
@@ -152,8 +168,16 @@ def _lower_shift(delta, labels):
     top, idx = delta.topk(2)
     return torch.where(labels == idx[0], top[1], top[0])
 
-def kmeans(x: torch.Tensor, k: int, *, iters: int = 100, init: str | torch.Tensor = "k-means++",
-           generator: torch.Generator | None = None, chunk: int = 4096, tol: float = 1e-4) -> KMeansResult:
+def kmeans(
+    x: torch.Tensor,  # (N, D) float points
+    k: int,  # clusters, 1 <= k <= N
+    *,
+    iters: int = 100,  # most Lloyd steps
+    init: str | torch.Tensor = "k-means++",  # 'k-means++', 'random' or (k, D) float starting centroids
+    generator: torch.Generator | None = None,  # torch.Generator of the initialisation; None: the global one
+    chunk: int = 4096,  # rows per distance computation (memory)
+    tol: float = 1e-4,  # stop when the centroid shift <= tol * mean variance (scikit-learn's rule)
+) -> KMeansResult:
     """Lloyd's k-means (with Hamerly's bounds) on the device of x. x: (N, D) float; 1 <= k <= N.
     init: 'k-means++' (greedy), 'random' (k distinct points) or a (k, D) tensor of starting centroids.
     Stops after `iters` steps or when the squared centroid shift <= tol * mean feature variance (scikit-learn's rule)."""
@@ -201,7 +225,13 @@ class UnitCodebook(NamedTuple):
     mean: torch.Tensor       # (D,)
     std: torch.Tensor        # (D,)
 
-def fit_units(frames: list[torch.Tensor], k: int, *, iters: int = 100, generator: torch.Generator | None = None) -> UnitCodebook:
+def fit_units(
+    frames: list[torch.Tensor],  # one (T_i, D) float tensor per TRAINING utterance
+    k: int,  # units (clusters)
+    *,
+    iters: int = 100,  # most k-means steps
+    generator: torch.Generator | None = None,  # torch.Generator of the initialisation; None: the global one
+) -> UnitCodebook:
     """k-means with `k` units on `frames`, a list of (T_i, D) float: pass the TRAINING utterances only.
     Each dimension is standardised first, so that no single dimension decides the units."""
     if len(frames) == 0: raise ValueError("fit_units got no utterances; expected a list of (T_i, D) training frames")
@@ -209,7 +239,10 @@ def fit_units(frames: list[torch.Tensor], k: int, *, iters: int = 100, generator
     mean, std = x.mean(0), x.std(0).clamp_min(1e-6)
     return UnitCodebook(kmeans((x - mean) / std, k, iters=iters, generator=generator).centroids, mean, std)
 
-def label_frames(frames: torch.Tensor, codebook: UnitCodebook) -> torch.Tensor:
+def label_frames(
+    frames: torch.Tensor,  # (T, D) float features
+    codebook: UnitCodebook,  # what `fit_units` returns
+) -> torch.Tensor:
     "The nearest unit of every frame: `frames` (T, D) float -> (T,) long."
     x = torch.as_tensor(frames, dtype=torch.float32)
     if x.ndim != 2 or x.shape[1] != codebook.mean.shape[0]:
@@ -217,7 +250,12 @@ def label_frames(frames: torch.Tensor, codebook: UnitCodebook) -> torch.Tensor:
     return assign((x - codebook.mean) / codebook.std, codebook.centroids).labels
 
 # %% ../nbs/03_targets.ipynb #7a7d1c55
-def sinkhorn(scores: torch.Tensor, *, eps: float = 0.05, iters: int = 3) -> torch.Tensor:
+def sinkhorn(
+    scores: torch.Tensor,  # (B, K) float, any magnitude
+    *,
+    eps: float = 0.05,  # entropic temperature (SwAV: 0.05)
+    iters: int = 3,  # Sinkhorn-Knopp iterations (SwAV: 3)
+) -> torch.Tensor:
     """Balanced soft assignment, log-domain Sinkhorn-Knopp. scores: (B, K) float, any magnitude.
     Returns Q: (B, K), rows sum to 1, columns sum to B/K (approximately; exactly in the limit of iters).
     eps=0.05 and iters=3 are SwAV's defaults. No gradient flows through it (targets)."""
@@ -236,7 +274,9 @@ def sinkhorn(scores: torch.Tensor, *, eps: float = 0.05, iters: int = 3) -> torc
         return torch.softmax(logits + v, dim=1).to(scores.dtype)
 
 # %% ../nbs/03_targets.ipynb #4e7565fd
-def perplexity(avg_probs: torch.Tensor) -> torch.Tensor:
+def perplexity(
+    avg_probs: torch.Tensor,  # (..., V) float, code probabilities averaged over a batch, summing to 1 over V
+) -> torch.Tensor:
     """exp(entropy) of averaged code probabilities. avg_probs: (..., V) summing to 1 over V; returns (...)."""
     _check_tensor(avg_probs, "avg_probs", floating=True)   # no value scan: it runs in every VQ forward
     return torch.exp(-(avg_probs * torch.log(avg_probs + 1e-7)).sum(-1))  # 1e-7 as in fairseq's gumbel quantizer
@@ -253,8 +293,16 @@ class VectorQuantizer(nn.Module):
     """Codebook of `num_codes` vectors of size `dim`. forward(z: (..., dim) float) -> VQResult.
     gumbel=False: nearest codeword + straight-through + commitment loss (VQ-VAE, beta=0.25).
     gumbel=True: linear logits + hard Gumbel-softmax at temperature tau (wav2vec 2.0; tau anneals 2 -> 0.5 there)."""
-    def __init__(self, num_codes: int, dim: int, *, beta: float = 0.25, gumbel: bool = False, tau: float = 2.0,
-                 generator: torch.Generator | None = None):
+    def __init__(
+        self,
+        num_codes: int,  # codebook size V
+        dim: int,  # size of each code vector
+        *,
+        beta: float = 0.25,  # commitment loss weight (VQ-VAE's 0.25)
+        gumbel: bool = False,  # hard Gumbel-softmax of linear logits (wav2vec 2.0), not the nearest code
+        tau: float = 2.0,  # Gumbel temperature (wav2vec 2.0 anneals it 2 -> 0.5)
+        generator: torch.Generator | None = None,  # seeds the codebook; None: the global generator
+    ):
         super().__init__()
         if num_codes < 1 or dim < 1: raise ValueError(f"VectorQuantizer: expected num_codes, dim >= 1, got {num_codes}, {dim}")
         check_positive('beta', beta, allow_zero=True)
@@ -296,7 +344,11 @@ class VectorQuantizer(nn.Module):
 # %% ../nbs/03_targets.ipynb #e1cc38b8
 class RandomProjectionQuantizer(nn.Module):
     "Frozen random projection + random normalised codebook; forward(x: (..., dim_in) float) -> ids (...) long."
-    def __init__(self, projection: torch.Tensor, codebook: torch.Tensor):
+    def __init__(
+        self,
+        projection: torch.Tensor,  # (dim_in, code_dim) float, frozen
+        codebook: torch.Tensor,  # (codebook_size, code_dim) float, frozen
+    ):
         super().__init__()
         _check_points(projection, "projection")
         _check_points(codebook, "codebook")
@@ -312,11 +364,20 @@ class RandomProjectionQuantizer(nn.Module):
         y = F.normalize(x.to(self.projection.dtype) @ self.projection, dim=-1)
         return (y @ self.codebook.T).argmax(-1)  # on the unit sphere the nearest codeword has the largest cosine
 
-def random_projection_quantizer(dim_in: int, *, codebook_size: int = 8192, code_dim: int = 16,
-                                generator: torch.Generator | None = None) -> RandomProjectionQuantizer:
+def random_projection_quantizer(
+    dim_in: int,  # size of the input features
+    *,
+    codebook_size: int = 8192,  # codes (BEST-RQ: 8192)
+    code_dim: int = 16,  # size of a code (BEST-RQ: 16)
+    generator: torch.Generator | None = None,  # seeds projection and codebook; None: the global one
+) -> RandomProjectionQuantizer:
     "BEST-RQ's tokenizer (defaults: 8192 codes of dim 16). Its parameters are buffers: never trained."
     if min(dim_in, codebook_size, code_dim) < 1:
         raise ValueError(f"random_projection_quantizer: expected sizes >= 1, got {dim_in}, {codebook_size}, {code_dim}")
     bound = math.sqrt(6 / (dim_in + code_dim))  # Xavier uniform
     proj = torch.empty(dim_in, code_dim).uniform_(-bound, bound, generator=generator)
     return RandomProjectionQuantizer(proj, torch.randn(codebook_size, code_dim, generator=generator))
+
+# %% ../nbs/03_targets.ipynb #5ba83779
+from .checks import document
+document(globals())   # help() shows each argument's comment (mpkit.checks.document)

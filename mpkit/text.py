@@ -22,7 +22,12 @@ __all__ = ['PAD', 'UNK', 'CLS', 'SEP', 'MASK', 'SPECIAL_IDS', 'sentence_ids', 'T
 PAD, UNK, CLS, SEP, MASK = (SPECIAL_TOKENS.index(t) for t in ('[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'))
 SPECIAL_IDS = (PAD, UNK, CLS, SEP)   # never chosen for prediction, never drawn as a random replacement
 
-def sentence_ids(texts: Sequence[str], tokenizer, *, max_len: int = 48) -> list[list[int]]:
+def sentence_ids(
+    texts: Sequence[str],  # the sentences
+    tokenizer,  # anything with `encode(text) -> list[int]` (ids, no specials)
+    *,
+    max_len: int = 48,  # longest output, [CLS] and [SEP] included
+) -> list[list[int]]:
     "Token ids of each text as `[CLS] tokens... [SEP]`, cut to at most `max_len` ids (the `[SEP]` is kept)."
     if isinstance(texts, str): raise ValueError("texts is one string; expected a list of sentences")
     if max_len < 3: raise ValueError(f"max_len = {max_len}; expected >= 3 ([CLS], one token, [SEP])")
@@ -34,7 +39,11 @@ class TokenBatch(NamedTuple):
     ids: torch.Tensor    # (B, L) long, [PAD] after the end of each sentence
     pad: torch.Tensor    # (B, L) bool, True = padding
 
-def pad_batch(seqs: Sequence[Sequence[int]], *, pad_id: int = PAD) -> TokenBatch:
+def pad_batch(
+    seqs: Sequence[Sequence[int]],  # lists of ids, of any lengths
+    *,
+    pad_id: int = PAD,  # the id that fills the gaps
+) -> TokenBatch:
     "Pad id lists to the longest one: `ids (B, L) long`, `pad (B, L) bool` (True = padding)."
     if len(seqs) == 0: raise ValueError("seqs is empty; expected at least one sentence")
     lens = torch.tensor([len(s) for s in seqs])
@@ -57,10 +66,16 @@ def _sentence_picker(seqs, batch_size, group_by_length, generator) -> Callable[[
         return torch.randint(N, (batch_size,), generator=generator)
     return pick
 
-def mlm_batches(seqs: Sequence[Sequence[int]], *, vocab_size: int, batch_size: int = 64,
-                mask_prob: float = 0.15,                    # BERT: 15 % of the tokens
-                replace: Sequence[float] = (0.8, 0.1, 0.1),  # BERT: [MASK] / random / unchanged
-                group_by_length: bool = True, generator: torch.Generator | None = None) -> Callable[[int], dict]:
+def mlm_batches(
+    seqs: Sequence[Sequence[int]],  # id lists, e.g. from `sentence_ids`
+    *,
+    vocab_size: int,  # random replacements are drawn below it
+    batch_size: int = 64,  # sentences per batch
+    mask_prob: float = 0.15,  # BERT: 15 % of the tokens
+    replace: Sequence[float] = (0.8, 0.1, 0.1),  # BERT: [MASK] / random / unchanged
+    group_by_length: bool = True,  # batch neighbours in length order (less padding); False: draw at random
+    generator: torch.Generator | None = None,  # seeds the batches and the corruption; None: the global one
+) -> Callable[[int], dict]:
     """A function `step -> {'ids': (B, L) long corrupted ids, 'labels': (B, L) long, -100 where not chosen}`:
     `batch_size` sentences of `seqs` (neighbours in length order from a random start if `group_by_length`,
     else drawn at random with replacement), padded and corrupted by `bert_corrupt`."""
@@ -75,8 +90,13 @@ def mlm_batches(seqs: Sequence[Sequence[int]], *, vocab_size: int, batch_size: i
     return batch
 
 # %% ../nbs/01b_text.ipynb #f84bce0b
-def held_out_batches(seqs: Sequence[Sequence[int]], *, mask_prob: float = 0.15,  # BERT's 15 %
-                     batch_size: int = 128, generator: torch.Generator | None = None) -> list[BertCorruption]:
+def held_out_batches(
+    seqs: Sequence[Sequence[int]],  # id lists, e.g. from `sentence_ids`
+    *,
+    mask_prob: float = 0.15,  # BERT's 15 %
+    batch_size: int = 128,  # sentences per batch
+    generator: torch.Generator | None = None,  # seeds the corruption; None: the global one
+) -> list[BertCorruption]:
     """Corrupted copies of `seqs` in which every maskable token is replaced by `[MASK]` exactly once:
     `round(1/mask_prob)` copies of each batch of `batch_size` sentences, each (B, L) as in `BertCorruption`."""
     if not 0 < mask_prob <= 1: raise ValueError(f"mask_prob = {mask_prob}; expected a ratio in (0, 1]")
@@ -116,7 +136,10 @@ def masked_token_accuracy(
     return MaskedAccuracy(p, n, binomial_stderr(p, n))
 
 # %% ../nbs/01b_text.ipynb #20eb439a
-def token_counts(seqs: Sequence[Sequence[int]], vocab_size: int) -> torch.Tensor:
+def token_counts(
+    seqs: Sequence[Sequence[int]],  # id lists
+    vocab_size: int,  # ids are in [0, vocab_size)
+) -> torch.Tensor:
     "How often each id occurs in `seqs`: (vocab_size,) float64; the special ids count 0."
     if len(seqs) == 0: raise ValueError("seqs is empty; expected at least one sentence")
     check_positive('vocab_size', vocab_size, integer=True)
@@ -129,7 +152,11 @@ def token_counts(seqs: Sequence[Sequence[int]], vocab_size: int) -> torch.Tensor
 
 class UnigramBaseline:
     "Predicts the most frequent training token at every position: `inputs (B, L) long -> (B, L) long`."
-    def __init__(self, seqs: Sequence[Sequence[int]], vocab_size: int):
+    def __init__(
+        self,
+        seqs: Sequence[Sequence[int]],  # training id lists
+        vocab_size: int,  # ids are in [0, vocab_size)
+    ):
         self.counts = token_counts(seqs, vocab_size)
         self.token = int(self.counts.argmax())
     def __call__(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -139,7 +166,13 @@ class UnigramBaseline:
 class BigramBaseline:
     """Two-sided bigram counts: each `[MASK]` in `inputs (B, L) long` becomes argmax_w log P(w|left) + log P(right|w);
     other positions are copied. `smoothing` is the add-k constant."""
-    def __init__(self, seqs: Sequence[Sequence[int]], vocab_size: int, *, smoothing: float = 0.1):
+    def __init__(
+        self,
+        seqs: Sequence[Sequence[int]],  # training id lists
+        vocab_size: int,  # ids are in [0, vocab_size)
+        *,
+        smoothing: float = 0.1,  # add-k count given to every bigram
+    ):
         if smoothing <= 0: raise ValueError(f"smoothing = {smoothing}; expected a positive add-k constant")
         unigram = token_counts(seqs, vocab_size)   # also refuses an empty list and ids out of range
         pairs = torch.tensor([(a, b) for s in seqs for a, b in zip(s[:-1], s[1:])])
@@ -234,3 +267,7 @@ def sample_text(
             for k, i in zip(live, new):
                 out[k].append(i)
                 done[k] = i == stop_id
+
+# %% ../nbs/01b_text.ipynb #1c215125
+from .checks import document
+document(globals())   # help() shows each argument's comment (mpkit.checks.document)

@@ -20,7 +20,14 @@ __all__ = ['warmup_cosine', 'init_distributed', 'shard_batch', 'to_device', 'His
            'cache_key', 'model_cache_dir', 'cached_model', 'course_mae']
 
 # %% ../nbs/06_train.ipynb #d5b956bb
-def warmup_cosine(step, *, total, warmup, base_lr, min_lr=0.0):
+def warmup_cosine(
+    step,  # the step, 0-based
+    *,
+    total,  # steps in all
+    warmup,  # steps of linear warm-up
+    base_lr,  # the rate after warm-up
+    min_lr=0.0,  # the rate the cosine ends at
+):
     "Learning rate at `step` (0-based) of `total`: linear warm-up over `warmup` steps, then cosine decay to `min_lr`."
     if total < 1 or not 0 <= warmup <= total or step < 0:
         raise ValueError(f"warmup_cosine got step={step}, total={total}, warmup={warmup}; "
@@ -38,7 +45,9 @@ def _env_int(name, default, low):
     if value < low: raise ValueError(f"{name} = {text!r}; expected an integer >= {low}")
     return value
 
-def init_distributed(backend: str | None = None) -> tuple[int, int]:
+def init_distributed(
+    backend: str | None = None,  # 'nccl', 'gloo', ...; None: nccl with CUDA, else gloo
+) -> tuple[int, int]:
     "Start the process group from torchrun's environment; returns `(rank, world_size)`, `(0, 1)` outside torchrun."
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
     if _env_int('WORLD_SIZE', 1, 1) <= 1: return 0, 1
@@ -47,7 +56,11 @@ def init_distributed(backend: str | None = None) -> tuple[int, int]:
     dist.init_process_group(backend)
     return dist.get_rank(), dist.get_world_size()
 
-def shard_batch(batch, rank: int, world_size: int):
+def shard_batch(
+    batch,  # a tensor, or a dict, tuple or list of them (B first)
+    rank: int,  # this process, 0-based
+    world_size: int,  # processes in all
+):
     "Rank `rank`'s contiguous slice of the first dimension of every tensor in `batch` (dict, tuple, list or tensor)."
     check_positive('world_size', world_size, integer=True)
     check_positive('rank', rank, integer=True, allow_zero=True)
@@ -62,7 +75,10 @@ def shard_batch(batch, rank: int, world_size: int):
     per = n // world_size
     return batch[rank * per:(rank + 1) * per]
 
-def to_device(batch, device):
+def to_device(
+    batch,  # a tensor, or a dict, tuple or list of them
+    device,  # a torch.device or its name
+):
     "Move every tensor in `batch` to `device`."
     if isinstance(device, str):
         try: torch.device(device)
@@ -76,11 +92,11 @@ def to_device(batch, device):
 @dataclass
 class History:
     "What `fit` recorded: per step `step`, `loss`, `lr`; `evals` holds `{'step': s, **metrics}` rows."
-    step: list = field(default_factory=list)
-    loss: list = field(default_factory=list)
-    lr: list = field(default_factory=list)
-    evals: list = field(default_factory=list)
-    seconds: float = 0.0
+    step: list = field(default_factory=list)  # the step of each record
+    loss: list = field(default_factory=list)  # the training loss at each step
+    lr: list = field(default_factory=list)  # the learning rate at each step
+    evals: list = field(default_factory=list)  # `{'step': s, **metrics}` rows, one per evaluation
+    seconds: float = 0.0  # wall time of the training
     stopped: str | None = None      # why training ended before `steps`, if it did
 
     def __len__(self): return len(self.step)
@@ -130,7 +146,12 @@ def in_notebook() -> bool:
 class LivePlot:
     """A loss plot that redraws itself in a notebook output at most every `every` seconds; with `final_only`
     it draws only when forced (the finished curve, once)."""
-    def __init__(self, every: float = 2.0, *, final_only: bool = False):
+    def __init__(
+        self,
+        every: float = 2.0,  # seconds between redraws at least
+        *,
+        final_only: bool = False,  # draw only when forced: the finished curve, once
+    ):
         check_positive('every', every, allow_zero=True)
         self.every, self.final_only, self.last, self.handle = every, final_only, 0.0, None
 
@@ -261,9 +282,25 @@ def _agree(flag: bool, world) -> bool:
     return bool(t.item())
 
 # %% ../nbs/06_train.ipynb #6ca027df
-def fit(model: nn.Module, batches, *, steps: int, lr: float = 1e-3, weight_decay: float = 0.05, warmup: int | None = None,
-        min_lr: float = 0.0, betas=(0.9, 0.95), clip: float | None = 1.0, eval_fn=None, eval_every: int | None = None,
-        callbacks=(), progress: bool = True, live_plot='auto', device=None, seed: int | None = None) -> History:
+def fit(
+    model: nn.Module,  # `model(**batch)` (or `(*batch)`, `(batch)`) returns an `Output` or a scalar loss
+    batches,  # a callable `step -> batch` or an iterable of batches
+    *,
+    steps: int,  # optimizer steps
+    lr: float = 1e-3,  # peak learning rate (suits the course's tiny models)
+    weight_decay: float = 0.05,  # AdamW's decay (MAE: 0.05)
+    warmup: int | None = None,  # steps of linear warm-up; None: 5 % of steps (MAE: 40 of 800 epochs)
+    min_lr: float = 0.0,  # the rate the cosine decays to
+    betas=(0.9, 0.95),  # AdamW's betas (MAE: (0.9, 0.95))
+    clip: float | None = 1.0,  # gradient-norm clipping; None or 0: none
+    eval_fn=None,  # `model -> float or {name: float}`, run in eval mode
+    eval_every: int | None = None,  # steps between evaluations; None: steps // 10
+    callbacks=(),  # `(record, model) -> stop?`, after each step
+    progress: bool = True,  # show a progress bar
+    live_plot='auto',  # True, False or 'auto' (redraw the loss in a notebook)
+    device=None,  # where to train; None: `get_device()`
+    seed: int | None = None,  # seeds torch's global generator (dropout); None: not
+) -> History:
     """Train `model` for `steps` optimizer steps on `batches` (a callable `step -> batch` or an iterable).
     Defaults: AdamW betas (0.9, 0.95) and weight decay 0.05 (MAE); warm-up 5% of the steps (MAE: 40 of 800 epochs);
     lr 1e-3 suits the course's tiny models. `seed` seeds torch's global generator (dropout) before the first step."""
@@ -347,7 +384,12 @@ def pretrain_mae(
 # %% ../nbs/06_train.ipynb #39b0fc63
 def _unwrap(model): return getattr(model, 'module', model)
 
-def save_checkpoint(model: nn.Module, path, *, metadata: dict | None = None) -> Path:
+def save_checkpoint(
+    model: nn.Module,  # the module whose state dict is saved
+    path,  # the .safetensors file to write
+    *,
+    metadata: dict | None = None,  # JSON-encodable values stored beside the weights
+) -> Path:
     "Write `model`'s state dict (and JSON-encoded `metadata`) to the safetensors file `path`, atomically."
     from safetensors.torch import save_file
     if not isinstance(model, nn.Module):
@@ -374,7 +416,12 @@ def _decode(v):
     try: return json.loads(v)
     except json.JSONDecodeError: return v
 
-def load_checkpoint(model: nn.Module, path, *, strict: bool = True) -> dict:
+def load_checkpoint(
+    model: nn.Module,  # the module to load into, in place
+    path,  # a .safetensors file from `save_checkpoint`
+    *,
+    strict: bool = True,  # keys and shapes must match exactly
+) -> dict:
     "Load a safetensors checkpoint into `model` after checking keys and shapes; returns the metadata."
     from safetensors import safe_open
     path = Path(path)
@@ -448,7 +495,9 @@ def cache_key(
     _digest(config, h, 'config'); _digest(dict(init or {}), h, 'init')
     return h.hexdigest()[:16]
 
-def model_cache_dir(settings=None) -> Path:
+def model_cache_dir(
+    settings=None,  # None: `get_settings()`
+) -> Path:
     "Where `cached_model` keeps weights: `cache/` in the results folder (`mpkit.results.results_dir`)."
     from mpkit.results import results_dir
     return results_dir(settings)/'cache'
@@ -512,3 +561,7 @@ def course_mae(
     return cached_model('course_mae', config, make,
                         lambda m: pretrain_mae(m, images, steps=steps, mask_ratio=mask_ratio, seed=seed, **kwargs),
                         refresh=refresh, cache_dir=cache_dir)
+
+# %% ../nbs/06_train.ipynb #757b6a3b
+from .checks import document
+document(globals())   # help() shows each argument's comment (mpkit.checks.document)

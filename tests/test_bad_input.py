@@ -164,6 +164,10 @@ MODULES = {
             lambda: checks.check_nonempty('x', torch.zeros(0, 3)),
             lambda: checks.check_nonempty('x', 3),
         ],
+        'document': [
+            lambda: checks.document('mpkit'),
+            lambda: checks.document({}, ['missing']),
+        ],
     },
     'data': {
         'compose_scenes': [
@@ -958,7 +962,7 @@ EXEMPT = {
         'repo_root': 'takes no input',
         'Settings': 'a frozen dataclass of values that get_settings has already checked',
     },
-    'checks': {},
+    'checks': {'argument_docs': 'takes any object: {} where there is no source to read'},
     'data': {
         **{
             name: 'a constant'
