@@ -338,6 +338,10 @@ def main(argv=None):
             print(f'building {name} ...', flush=True)
             d = Path(tmp)/name; d.mkdir()
             BUILDERS[name](d)
+    if 'text' in todo:   # the excerpts cut by their own scripts add their entries to the rebuilt text manifest
+        for script in ('build_macro.py', 'build_dialect.py'):
+            print(f'building text: {script} ...', flush=True)
+            subprocess.run([sys.executable, str(HERE/script)], check=True)
     if 'speech' in todo and not a.skip_speech and (HERE/'build_speech.py').exists():
         sys.path.insert(0, str(HERE))
         import build_speech

@@ -7,7 +7,8 @@ import mpkit.data as D
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT/'data_samples'
-NOT_DATA = {'build.py', 'build_speech.py', 'manifest.json', 'SOURCES.md', '__init__.py'}
+NOT_DATA = {'build.py', 'build_speech.py', 'build_macro.py', 'build_dialect.py', 'build_proteins.py', 'manifest.json',
+            'SOURCES.md', '__init__.py'}
 MB = 1024 * 1024
 
 def _data_files():
