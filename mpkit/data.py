@@ -16,8 +16,9 @@ __all__ = ['SPLITS', 'ERAS', 'SPECIAL_TOKENS', 'SEG_CLASSES', 'FASHION_GROUPS', 
            'STATS', 'data_dir', 'sample_path', 'manifest_entry', 'verify_sample', 'load_sotu', 'load_tokenizer',
            'CharTokenizer', 'load_python_functions', 'load_digits', 'load_fashion_mnist', 'load_photo_crops',
            'compose_scenes', 'load_cat_frames', 'moving_sprites', 'load_eeg', 'sleep_eeg', 'load_motorcycle',
-           'load_bunny', 'primitive_shapes', 'load_graph', 'load_molecules', 'load_penguins', 'load_table',
-           'load_lineups', 'simulate_league', 'parse_bvh', 'bvh_positions', 'load_mocap', 'load_every_sample']
+           'load_bunny', 'primitive_shapes', 'load_graph', 'load_molecules', 'load_proteins', 'load_penguins',
+           'load_table', 'load_lineups', 'simulate_league', 'parse_bvh', 'bvh_positions', 'load_mocap',
+           'load_every_sample']
 
 # %% ../nbs/01_data.ipynb #cc023039
 def data_dir() -> Path:
@@ -437,6 +438,18 @@ def load_molecules(
         out.append(g)
     return out
 
+def load_proteins(
+    n: int | None = None,  # how many proteins, from the first; None: all 1,000
+) -> dict:
+    """Real bacterial protein sequences (the first `n`, default all 1,000; from a proteome in pyhmmer's test
+    data, see `data_samples/SOURCES.md`): `id` list[str], `sequence` list[str] of one-letter residues (the 20
+    standard amino acids, 50-256 residues each)."""
+    if n is not None: check_positive('n', n, integer=True)
+    rows = _load_gz_json('molecules/proteins.json.gz')['proteins']
+    if n is not None and n > len(rows): raise ValueError(f"n = {n}; expected at most the {len(rows)} there are")
+    rows = rows if n is None else rows[:n]
+    return dict(id=[r[0] for r in rows], sequence=[r[1] for r in rows])
+
 # %% ../nbs/01_data.ipynb #9064f8a7
 PENGUIN_NUMERIC = ('bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'year')
 TABLES = ('iris', 'wine', 'breast_cancer')
@@ -627,7 +640,7 @@ def load_every_sample() -> dict[str, str]:
     loaders = dict(sotu=load_sotu, wordpiece=lambda: f'vocab {load_tokenizer().get_vocab_size()}', char_tokenizer=lambda: f'vocab {len(CharTokenizer())}',
                    python_functions=load_python_functions, digits=load_digits, fashion_mnist=load_fashion_mnist, photo_crops=load_photo_crops,
                    cat_frames=load_cat_frames, eeg=load_eeg, motorcycle=load_motorcycle, bunny=load_bunny,
-                   molecules=lambda: f'{len(load_molecules())} graphs', penguins=load_penguins, lineups=load_lineups, mocap=load_mocap,
+                   molecules=lambda: f'{len(load_molecules())} graphs', proteins=lambda: f"{len(load_proteins()['id'])} sequences", penguins=load_penguins, lineups=load_lineups, mocap=load_mocap,
                    **{f'graph_{g}': (lambda g=g: f'{load_graph(g).number_of_nodes()} nodes') for g in GRAPHS},
                    **{f'table_{t}': (lambda t=t: load_table(t)) for t in TABLES})
     try:

@@ -20,8 +20,9 @@ import pytest
 import torch
 
 import mpkit
-from mpkit import audio, checks, claims, config, data, explorers, losses, masking, models, papers, probes, results
-from mpkit import targets, text, train
+import networkx as nx
+from mpkit import audio, checks, claims, config, data, explorers, graphs, losses, masking, models, papers
+from mpkit import points, probes, results, targets, text, train
 
 PACKAGE = Path(mpkit.__file__).resolve().parent
 
@@ -89,6 +90,7 @@ Q = torch.rand(1, 2, 3, 4)
 XYZ = torch.rand(1, 8, 3)
 SEG = torch.zeros(2, 4, 4, dtype=torch.long)
 SEQS = [[2, 5, 6, 7, 3], [2, 8, 9, 3]]
+PATH = nx.path_graph(3)
 
 
 def load_into(model):
@@ -217,6 +219,7 @@ MODULES = {
         ],
         'load_graph': [lambda: data.load_graph('cora')],
         'load_molecules': [lambda: data.load_molecules(0), lambda: data.load_molecules(10**7)],
+        'load_proteins': [lambda: data.load_proteins(0), lambda: data.load_proteins(10**7)],
         'load_table': [lambda: data.load_table('titanic')],
         'simulate_league': [
             lambda: data.simulate_league(teams=1),
@@ -717,21 +720,6 @@ MODULES = {
             lambda: models.TubeEmbed(1, 8, tube=(2, 0, 4)),
             lambda: models.TubeEmbed(1, 8, tube=(2, 4, 4))(torch.zeros(1, 1, 3, 8, 8)),
         ],
-        'farthest_point_sample': [
-            lambda: models.farthest_point_sample(torch.rand(8, 3), 2),
-            lambda: models.farthest_point_sample(XYZ, 0),
-            lambda: models.farthest_point_sample(torch.full((1, 8, 3), float('nan')), 2),
-        ],
-        'knn_group': [
-            lambda: models.knn_group(XYZ, XYZ[:, :2], 0),
-            lambda: models.knn_group(XYZ, XYZ[:, :2], 9),
-            lambda: models.knn_group(XYZ[0], XYZ[0, :2], 2),
-        ],
-        'PointGroupEmbed': [
-            lambda: models.PointGroupEmbed(0, 4, 8),
-            lambda: models.PointGroupEmbed(2, 4, 0),
-            lambda: models.PointGroupEmbed(2, 4, 8)(torch.rand(1, 8, 2)),
-        ],
         'LinearHead': [lambda: models.LinearHead(0, 4), lambda: models.LinearHead(4, -1)],
         'mask_info': [
             lambda: models.mask_info(MASK.long()),
@@ -902,6 +890,77 @@ MODULES = {
             lambda: probes.speaker_probe(np.zeros((4, 2)), [0, 0, 1, 1], [0, 1, 0, 1], test_frac=0),
         ],
     },
+    'points': {
+        'farthest_point_sample': [
+            lambda: points.farthest_point_sample(torch.rand(8, 3), 2),
+            lambda: points.farthest_point_sample(XYZ, 0),
+            lambda: points.farthest_point_sample(torch.full((1, 8, 3), float('nan')), 2),
+        ],
+        'knn_group': [
+            lambda: points.knn_group(XYZ, XYZ[:, :2], 0),
+            lambda: points.knn_group(XYZ, XYZ[:, :2], 9),
+            lambda: points.knn_group(XYZ[0], XYZ[0, :2], 2),
+        ],
+        'PointGroupEmbed': [
+            lambda: points.PointGroupEmbed(0, 4, 8),
+            lambda: points.PointGroupEmbed(2, 4, 0),
+            lambda: points.PointGroupEmbed(2, 4, 8)(torch.rand(1, 8, 2)),
+        ],
+        'region_mask': [
+            lambda: points.region_mask(torch.rand(8, 3), 0.5),
+            lambda: points.region_mask(XYZ.long(), 0.5),
+            lambda: points.region_mask(torch.full((1, 8, 3), float('nan')), 0.5),
+            lambda: points.region_mask(XYZ, 1.5),
+            lambda: points.region_mask(XYZ, 0.5, n_regions=0),
+            lambda: points.region_mask(XYZ, 0.5, n_regions=9),
+        ],
+        'local_geometry': [
+            lambda: points.local_geometry(XYZ, XYZ[:, :2], 2),
+            lambda: points.local_geometry(XYZ, XYZ[:, :2], 9),
+            lambda: points.local_geometry(XYZ, XYZ[0, :2], 3),
+            lambda: points.local_geometry(torch.rand(1, 8, 2), XYZ[:, :2], 3),
+        ],
+    },
+    'graphs': {
+        'eulerize': [
+            lambda: graphs.eulerize(nx.Graph([(0, 1), (2, 3)])),
+            lambda: graphs.eulerize(nx.DiGraph([(0, 1)])),
+            lambda: graphs.eulerize(nx.Graph()),
+            lambda: graphs.eulerize(PATH, root=9),
+        ],
+        'eulerian_walk': [
+            lambda: graphs.eulerian_walk(nx.empty_graph(2)),
+            lambda: graphs.eulerian_walk(nx.MultiGraph([(0, 1)])),
+            lambda: graphs.eulerian_walk('0-1'),
+        ],
+        'node_token': [lambda: graphs.node_token(-1), lambda: graphs.node_token(1.5)],
+        'graph_to_tokens': [
+            lambda: graphs.graph_to_tokens(nx.Graph()),
+            lambda: graphs.graph_to_tokens([(0, 1)]),
+            lambda: graphs.graph_to_tokens(nx.Graph([(0, 1, {'w': [1, 2]})])),
+            lambda: graphs.graph_to_tokens(nx.Graph([(0, 1, {'a b': 1})])),
+            lambda: graphs.graph_to_tokens(nx.Graph([(0, 1, {'w': float('nan')})])),
+            lambda: graphs.graph_to_tokens(PATH, node_attrs=('element',)),
+        ],
+        'tokens_to_graph': [
+            lambda: graphs.tokens_to_graph([]),
+            lambda: graphs.tokens_to_graph('n0'),
+            lambda: graphs.tokens_to_graph(['n0', 'e:order=1.0']),
+            lambda: graphs.tokens_to_graph(['e:order=1.0', 'n0']),
+            lambda: graphs.tokens_to_graph(['element=C', 'n0']),
+            lambda: graphs.tokens_to_graph(['n0', '[MASK]']),
+            lambda: graphs.tokens_to_graph([5]),
+        ],
+        'GraphVocab': [
+            lambda: graphs.GraphVocab([]),
+            lambda: graphs.GraphVocab([nx.Graph()]),
+            lambda: graphs.GraphVocab([PATH], max_nodes=0),
+            lambda: graphs.GraphVocab([PATH]).encode(nx.path_graph(5)),
+            lambda: graphs.GraphVocab([PATH]).decode([2, 99]),
+            lambda: graphs.GraphVocab([PATH]).decode(torch.tensor([[2, 5]])),
+            lambda: graphs.GraphVocab([PATH]).decode([2, 1, 3]),
+        ],
+    },
     'text': {
         'sentence_ids': [
             lambda: text.sentence_ids('one sentence', None),
@@ -1046,6 +1105,8 @@ EXEMPT = {
         'ProbeResult': 'a frozen dataclass container of the outputs of linear_probe',
         'MaskedAccuracy': 'a NamedTuple container of the outputs of masked_accuracy',
     },
+    'points': {'LocalGeometry': 'a NamedTuple container of the outputs of local_geometry'},
+    'graphs': {name: 'a constant: a token or its prefix' for name in ('SEP_TOKEN', 'EDGE_PREFIX')},
     'text': {
         **{name: 'a constant: a special id' for name in ('PAD', 'UNK', 'CLS', 'SEP', 'MASK', 'SPECIAL_IDS')},
         'TokenBatch': 'a NamedTuple container of the outputs of pad_batch',
