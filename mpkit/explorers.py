@@ -172,7 +172,7 @@ def _mask_video(s, masker, ratio, size, g):
     return MaskedSample(m, _patch_to_pixels(m, size), 'space-time patches')
 
 def _mask_points(s, masker, ratio, size, g):
-    from mpkit.models import farthest_point_sample
+    from mpkit.points import farthest_point_sample
     xyz = torch.as_tensor(s.data, dtype=torch.float32)
     G = max(1, len(xyz) // size)
     centres = xyz[farthest_point_sample(xyz[None], G, generator=g)[0]]

@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 from mpkit import models as M
+from mpkit import points as P
 
 
 @pytest.fixture(autouse=True)
@@ -101,7 +102,7 @@ def test_sincos_matches_mae_1d_formula_and_shapes():
 
 def test_fps_and_knn_against_brute_force():
     xyz = torch.randn(2, 200, 3)
-    idx = M.farthest_point_sample(xyz, 10)
+    idx = P.farthest_point_sample(xyz, 10)
     for b in range(2):   # brute force FPS from point 0
         chosen = [0]
         for _ in range(9):
@@ -109,14 +110,14 @@ def test_fps_and_knn_against_brute_force():
             chosen.append(int(d.argmax()))
         assert idx[b].tolist() == chosen
     centres = xyz[torch.arange(2)[:, None], idx]
-    nn_idx = M.knn_group(xyz, centres, 8)
+    nn_idx = P.knn_group(xyz, centres, 8)
     d = torch.cdist(centres, xyz)
     torch.testing.assert_close(d.gather(2, nn_idx), d.sort(-1).values[..., :8])
-    tokens, c, nb = M.PointGroupEmbed(10, 8, 16)(xyz)
+    tokens, c, nb = P.PointGroupEmbed(10, 8, 16)(xyz)
     assert tokens.shape == (2, 10, 16) and c.shape == (2, 10, 3) and nb.shape == (2, 10, 8, 3)
     torch.testing.assert_close(nb[:, :, 0], torch.zeros(2, 10, 3))   # each centre is its own nearest point
     g1, g2 = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
-    assert torch.equal(M.farthest_point_sample(xyz, 5, generator=g1), M.farthest_point_sample(xyz, 5, generator=g2))
+    assert torch.equal(P.farthest_point_sample(xyz, 5, generator=g1), P.farthest_point_sample(xyz, 5, generator=g2))
 
 
 def test_mae_decoder_restores_order():
