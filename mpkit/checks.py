@@ -299,7 +299,7 @@ def _arguments_section(obj) -> str:
         default = '' if p.default is p.empty else f' (default: {shown})'
         rows.append(f'    {star}{p.name}' + (f': {doc}' if doc else '') + default)
     text = 'Arguments:\n' + '\n'.join(rows) if rows else ''
-    return text + ('\n' if text and returns else '') + (f'Returns: {returns}' if returns else '')
+    return text + ('\n\n' if text and returns else '') + (f'Returns: {returns}' if returns else '')
 
 def document(
     namespace: dict,  # a module's `globals()`

@@ -129,8 +129,8 @@ def _mean_pool(h: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
     return (h * keep).sum(1) / keep.sum(1).clamp(min=1)
 
 class DTAModel(nn.Module):
-    """Drug-target affinity with two MLM encoders and a light cross-attention. `drug: (B, Ld)`, `protein:
-    (B, Lp)` long ids (PAD-padded) -> `Output.pred` (B,) affinities; `extras`: the loss parts."""
+    """Drug-target affinity with two MLM encoders and a light cross-attention. `drug` (B, Ld) and
+    `protein` (B, Lp) long ids (PAD-padded) -> `Output.pred` (B,) affinities; `extras`: the loss parts."""
     def __init__(self, *, drug_vocab: int, protein_vocab: int,
                  dim: int = 32,            # ours: the course's CPU scale (SSM-DTA: RoBERTa-size encoders)
                  depth: int = 1,           # ours

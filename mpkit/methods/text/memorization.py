@@ -128,8 +128,8 @@ def entity_mask_batches(facts: Facts, *, batch_size: int = 128,
                         p_date: float = 0.25,     # ours: ... with the date hidden
                         mask_prob: float = 0.15,  # BERT's 15 % in the other sentences
                         generator: torch.Generator | None = None) -> Callable[[int], dict]:
-    """A function `step -> {'ids': (B, L) long with [MASK], 'labels': (B, L) long, -100 where not
-    hidden}`: `batch_size` random facts, each with its value, its date or random tokens hidden."""
+    """A function `step -> {'ids', 'labels'}`: `ids` (B, L) long with [MASK], `labels` (B, L) long, -100
+    where not hidden; `batch_size` random facts, each with its value, its date or random tokens hidden."""
     check_positive('batch_size', batch_size, integer=True)
     check_ratio('p_value', p_value)
     check_ratio('p_date', p_date)
