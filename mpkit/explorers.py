@@ -72,11 +72,38 @@ class _Explorer:
         return self.widget._repr_mimebundle_(**kwargs)
 
 # %% ../nbs/07_explorers.ipynb #f55395bb
-MODALITIES = ('text', 'image', 'spectrogram', 'video', 'points')
+MODALITIES = ('text', 'image', 'spectrogram', 'video', 'points', 'graph', 'table')
 _SHAPES = dict(image='(H, W) or (H, W, 3)', spectrogram='(F, T): frequency bins x frames', video='(T, H, W)',
-               points='(N, 3)', text='a non-empty list of token strings')
+               points='(N, 3)', text='a non-empty list of token strings',
+               graph='a networkx Graph with at least one edge',
+               table='(R, C) numbers, NaN where a cell is missing, or a dict {column: (R,) numbers}')
+
+def _check_graph_sample(data):
+    import networkx as nx
+    if not isinstance(data, nx.Graph) or data.is_directed() or data.is_multigraph():
+        raise ValueError(f"the graph sample is a {type(data).__name__}; expected {_SHAPES['graph']} (undirected, simple)")
+    if data.number_of_edges() == 0:
+        raise ValueError(f"the graph sample has {data.number_of_nodes()} node(s) and no edge; expected {_SHAPES['graph']}")
+    return data
+
+def _check_table_sample(data):
+    "(R, C) float64 with NaN where missing, and the column names (None for an array)."
+    names = None
+    if isinstance(data, dict):
+        names = [str(k) for k in data]
+        cols = [_numpy(v, f'the table column {k!r}') for k, v in data.items()]
+        if not cols or any(c.ndim != 1 or len(c) != len(cols[0]) for c in cols):
+            raise ValueError(f"the table's columns have shapes {[c.shape for c in cols]}; expected {_SHAPES['table']}, all of one length")
+        data = np.stack(cols, 1)
+    a = _numpy(data, 'the table sample')
+    if a.ndim != 2 or a.size == 0: raise ValueError(f"the table sample has shape {a.shape}; expected {_SHAPES['table']}")
+    if np.isinf(a).any(): raise ValueError(f"the table sample holds {int(np.isinf(a).sum())} infinite value(s); expected numbers or NaN")
+    if np.isnan(a).all(): raise ValueError("every cell of the table sample is missing (NaN); expected some numbers")
+    return a, names
 
 def _check_sample(modality, data, name='data'):
+    if modality == 'graph': return _check_graph_sample(data)
+    if modality == 'table': return _check_table_sample(data)[0]
     if modality == 'text':
         sized = not isinstance(data, str) and hasattr(data, '__len__') and len(data) > 0
         if not sized or not all(isinstance(t, str) for t in data):
@@ -93,27 +120,34 @@ def _check_sample(modality, data, name='data'):
 @dataclass
 class Sample:
     """One input to explore. `data` by modality: text, list[str] (L,) tokens (WordPiece '##' marks a word's continuation);
-    image (H, W) or (H, W, 3); spectrogram (F, T), e.g. a log-mel; video (T, H, W); points (N, 3)."""
+    image (H, W) or (H, W, 3); spectrogram (F, T), e.g. a log-mel; video (T, H, W); points (N, 3);
+    graph, a networkx Graph (node attribute `element` or the node itself labels a node); table, (R, C) numbers with
+    NaN where a cell is missing, or a dict {column name: (R,) numbers}."""
     modality: str  # one of `MODALITIES`
     data: Any  # the input, by modality (see above)
     name: str = ''  # its label; '': the modality
     def __post_init__(self):
         check_choice('modality', self.modality, MODALITIES)
+        self.columns = _check_table_sample(self.data)[1] if self.modality == 'table' else None
         self.data = _check_sample(self.modality, self.data)
         self.name = self.name or self.modality
 
 # %% ../nbs/07_explorers.ipynb #451a12dc
 MASKERS = dict(text=('random', 'bernoulli', 'span', 'whole word'), image=('random', 'block', 'simmim', 'bernoulli'),
-               spectrogram=('time', 'freq', 'time + freq'), video=('tube', 'random'), points=('groups',))
+               spectrogram=('time', 'freq', 'time + freq'), video=('tube', 'random'), points=('groups', 'region'),
+               graph=('nodes', 'edges'), table=('cells', 'rows', 'columns'))
 
-DEFAULT_SIZES = dict(text=3, image=4, spectrogram=7, video=11, points=32)  # TERA's 7-frame spans, Point-MAE's 32-point groups
+# TERA's 7-frame spans, Point-MAE's 32-point groups; graphs and tables have no size
+DEFAULT_SIZES = dict(text=3, image=4, spectrogram=7, video=11, points=32, graph=1, table=1)
 
 class MaskedSample(NamedTuple):
     "The output of `mask_sample`."
-    mask: torch.Tensor      # bool on the masker's units, True = hidden: (L,) tokens, (gh, gw) patches, (F, T) bins, (T, gh, gw), (G,) groups
-    elements: torch.Tensor  # bool on the (cropped) sample: (L,), (H', W'), (F, T), (T, H', W'), (N,)
+    mask: torch.Tensor      # bool on the masker's units, True = hidden: (L,) tokens, (gh, gw) patches, (F, T) bins,
+                            # (T, gh, gw), (G,) groups or (N,) points, (n,) nodes or (E,) edges, (P,) present cells, (R,) rows, (C,) columns
+    elements: torch.Tensor  # bool on the (cropped) sample: (L,), (H', W'), (F, T), (T, H', W'), (N,), (n + E,) nodes then edges, (R, C)
     unit: str               # what one entry of `mask` is
     groups: torch.Tensor | None = None  # points only: (N,) long, the group of every point
+    walk: list | None = None  # graphs only: the Eulerian walk's steps, (u, v) node pairs, None between components
 
 def _word_ids(tokens):
     "Word index of every WordPiece token ('##' continues a word), -1 for bracketed special tokens: (1, L) long."
@@ -172,13 +206,51 @@ def _mask_video(s, masker, ratio, size, g):
     return MaskedSample(m, _patch_to_pixels(m, size), 'space-time patches')
 
 def _mask_points(s, masker, ratio, size, g):
-    from mpkit.points import farthest_point_sample
+    from mpkit.points import farthest_point_sample, region_mask
     xyz = torch.as_tensor(s.data, dtype=torch.float32)
-    G = max(1, len(xyz) // size)
+    # the colours: groups of about `size` points (at most 16 for regions, so that the blobs stand out)
+    G = max(1, len(xyz) // size) if masker == 'groups' else max(1, min(16, len(xyz) // size))
     centres = xyz[farthest_point_sample(xyz[None], G, generator=g)[0]]
     groups = torch.cdist(xyz, centres).argmin(1)
+    if masker == 'region':   # CPCM's RegionMask: blobs grown from a few seed points, contiguous in 3-D
+        m = region_mask(xyz[None], ratio, n_regions=min(4, len(xyz)), generator=g)[0]
+        return MaskedSample(m, m, 'points', groups)
     m = random_mask(1, G, ratio, generator=g).mask[0]
     return MaskedSample(m, m[groups], 'point groups', groups)
+
+def _graph_walk(G) -> list:
+    "Steps (u, v) of an Eulerian walk over each connected component in turn, None between components."
+    import networkx as nx
+    from mpkit.graphs import eulerian_walk
+    steps = []
+    for comp in sorted(nx.connected_components(G), key=lambda c: min(list(G).index(n) for n in c)):
+        nodes = eulerian_walk(G.subgraph(comp))
+        if steps and len(nodes) > 1: steps.append(None)
+        steps += list(zip(nodes[:-1], nodes[1:]))
+    return steps
+
+def _mask_graph(s, masker, ratio, size, g):
+    G = s.data
+    nodes, edges = list(G), list(G.edges())
+    if masker == 'nodes':   # a hidden node hides its edges too
+        m = random_mask(1, len(nodes), ratio, generator=g).mask[0]
+        where = {n: i for i, n in enumerate(nodes)}
+        e = torch.tensor([bool(m[where[u]] or m[where[v]]) for u, v in edges])
+        return MaskedSample(m, torch.cat([m, e]), 'nodes', walk=_graph_walk(G))
+    m = random_mask(1, len(edges), ratio, generator=g).mask[0]
+    return MaskedSample(m, torch.cat([torch.zeros(len(nodes), dtype=torch.bool), m]), 'edges', walk=_graph_walk(G))
+
+def _mask_table(s, masker, ratio, size, g):
+    present = torch.as_tensor(~np.isnan(s.data))                     # (R, C): cells that hold a value
+    R, C = present.shape
+    if masker == 'cells':   # hide a share of the present cells; missing ones stay missing
+        m = random_mask(1, int(present.sum()), ratio, generator=g).mask[0]
+        hidden = torch.zeros(R, C, dtype=torch.bool); hidden[present] = m
+        return MaskedSample(m, hidden, 'present cells')
+    n = R if masker == 'rows' else C
+    m = random_mask(1, n, ratio, generator=g).mask[0]
+    hidden = (m[:, None] if masker == 'rows' else m[None, :]) & present
+    return MaskedSample(m, hidden, masker)
 
 def mask_sample(
     sample: Sample,  # the input to mask
@@ -196,7 +268,8 @@ def mask_sample(
     check_positive('size', size, integer=True)
     check_positive('seed', seed, integer=True, allow_zero=True)
     g = torch.Generator().manual_seed(seed)
-    fn = dict(text=_mask_text, image=_mask_image, spectrogram=_mask_spectrogram, video=_mask_video, points=_mask_points)
+    fn = dict(text=_mask_text, image=_mask_image, spectrogram=_mask_spectrogram, video=_mask_video, points=_mask_points,
+              graph=_mask_graph, table=_mask_table)
     return fn[sample.modality](sample, masker, ratio, size, g)
 
 # %% ../nbs/07_explorers.ipynb #8f8a175d
@@ -214,7 +287,7 @@ def _draw_points(fig, pos, xyz, colour, hidden, title):
     ax = fig.add_subplot(*pos, projection='3d')
     vis = ~hidden
     ax.scatter(*xyz[vis].T, c=colour[vis] % 18 + 2, cmap='tab20', s=5, vmin=0, vmax=19)   # tab20 without its blues
-    ax.scatter(*xyz[hidden].T, c=HIDDEN_COLOUR, s=1, alpha=0.5)
+    ax.scatter(*xyz[hidden].T, c=HIDDEN_COLOUR, s=2, alpha=0.6)
     ax.set_title(title, fontsize=9); ax.set_axis_off()
     return ax
 
@@ -224,13 +297,58 @@ def _masked_image(img, hidden):
     out[hidden] = np.nan
     return out
 
+def _node_labels(G) -> dict:
+    "A node's `element` attribute when it has one, else the node itself, as short text."
+    return {n: str(d.get('element', n))[:4] for n, d in G.nodes(data=True)}
+
+def _draw_graph(ax, G, hidden, walk, step):
+    """Nodes and edges, the hidden ones in HIDDEN_COLOUR (a hidden node shows '?'); the first `step` steps of the
+    Eulerian walk drawn over them in orange, the current node ringed."""
+    import networkx as nx
+    pos = nx.spring_layout(G, seed=0)                     # fixed layout: the same picture for every mask
+    nodes, edges = list(G), list(G.edges())
+    hn, he = hidden[:len(nodes)], hidden[len(nodes):]
+    labels = _node_labels(G)
+    for (u, v), h in zip(edges, he):
+        (x0, y0), (x1, y1) = pos[u], pos[v]
+        ax.plot([x0, x1], [y0, y1], color=HIDDEN_COLOUR if h else '0.55', lw=1.5, ls='--' if h else '-', zorder=1)
+    done = [st for st in walk[:step] if st is not None]
+    for i, (u, v) in enumerate(done):
+        (x0, y0), (x1, y1) = pos[u], pos[v]
+        ax.plot([x0, x1], [y0, y1], color='tab:orange', lw=3.5, alpha=0.35 + 0.65 * (i + 1) / len(done), zorder=2)
+    for n, h in zip(nodes, hn):
+        x, y = pos[n]
+        ax.scatter([x], [y], s=260, color=HIDDEN_COLOUR if h else '0.92', edgecolors='0.3', zorder=3)
+        ax.text(x, y, '?' if h else labels[n], ha='center', va='center', fontsize=7, color='white' if h else 'black', zorder=4)
+    if done:
+        x, y = pos[done[-1][1]]
+        ax.scatter([x], [y], s=520, facecolors='none', edgecolors='tab:orange', linewidths=2.5, zorder=5)
+    ax.set_axis_off(); ax.set_aspect('equal'); ax.margins(0.12)
+
+def _draw_table(ax, data, hidden, columns, max_rows=60):
+    """Cells coloured by their column's z-score; hidden cells in HIDDEN_COLOUR; cells missing from the start white
+    with a cross. The first `max_rows` rows only (the statistics count them all)."""
+    z = (data - np.nanmean(data, 0)) / np.where(np.nanstd(data, 0) > 0, np.nanstd(data, 0), 1)
+    R = len(data)
+    data, z, hidden = data[:max_rows], z[:max_rows], hidden[:max_rows]
+    missing = np.isnan(data)
+    shown = np.where(hidden, np.nan, np.where(missing, 0.0, z))
+    ax.imshow(shown, cmap=hidden_cmap('RdGy'), vmin=-3, vmax=3, aspect='auto', interpolation='nearest')
+    white = np.zeros(data.shape + (4,)); white[missing] = (1, 1, 1, 1)
+    ax.imshow(white, aspect='auto', interpolation='nearest')
+    r, c = np.nonzero(missing)
+    ax.scatter(c, r, marker='x', color='black', s=max(4, 600 / max(data.shape[0], 1)), linewidths=0.8)
+    ax.set_xticks(range(data.shape[1]), columns or range(data.shape[1]), rotation=30, ha='right', fontsize=7)
+    ax.set_ylabel('row' if R <= max_rows else f'row (the first {max_rows} of {R})')
+
 # %% ../nbs/07_explorers.ipynb #7fe9610d
 def _check_fits(sample, ms):
     "The mask of `ms` covers `sample`: as many tokens, points or bins, or a crop of its pixels."
     d, kind = sample.data, sample.modality
-    want = (len(d),) if kind in ('text', 'points') else d.shape[:3 if kind == 'video' else 2]
+    if kind == 'graph': want = (d.number_of_nodes() + d.number_of_edges(),)
+    else: want = (len(d),) if kind in ('text', 'points') else d.shape[:3 if kind == 'video' else 2]
     got = tuple(ms.elements.shape)
-    exact = kind in ('text', 'points', 'spectrogram')
+    exact = kind in ('text', 'points', 'spectrogram', 'graph', 'table')
     if len(got) != len(want) or any(g > w or (exact and g != w) for g, w in zip(got, want)):
         raise ValueError(f"ms covers {got} elements but the {kind} sample has {tuple(want)}; "
                          "expected the MaskedSample of this sample")
@@ -240,8 +358,9 @@ def draw_masked(
     ms: MaskedSample,  # what `mask_sample` returned for it
     *,
     title: str = '',  # figure title
+    step: int = 0,  # graphs: how many steps of the Eulerian walk to draw (0: none)
 ):
-    "A matplotlib Figure of `sample` with `ms` hidden, drawn in HIDDEN_COLOUR (pixels, [MASK] boxes or points)."
+    "A matplotlib Figure of `sample` with `ms` hidden, drawn in HIDDEN_COLOUR (pixels, [MASK] boxes, points, nodes, cells)."
     from matplotlib.figure import Figure
     if not isinstance(sample, Sample): raise ValueError(f"sample is a {type(sample).__name__}; expected a Sample")
     if not isinstance(ms, MaskedSample):
@@ -257,6 +376,14 @@ def draw_masked(
     elif sample.modality == 'points':
         fig = Figure(figsize=(5, 4.5))
         _draw_points(fig, (1, 1, 1), sample.data, ms.groups.numpy(), hid, '')
+    elif sample.modality == 'graph':
+        check_positive('step', step, integer=True, allow_zero=True)
+        if step > len(ms.walk): raise ValueError(f"step = {step}; expected at most the walk's {len(ms.walk)} steps")
+        fig = Figure(figsize=(5, 4.5))
+        _draw_graph(fig.add_subplot(1, 1, 1), sample.data, hid, ms.walk, step)
+    elif sample.modality == 'table':
+        fig = Figure(figsize=(5, 5))
+        _draw_table(fig.add_subplot(1, 1, 1), sample.data, hid, sample.columns)
     else:
         fig = Figure(figsize=(7, 3) if sample.modality != 'image' else (4, 4))
         ax = fig.add_subplot(1, 1, 1)
@@ -278,6 +405,7 @@ def max_size(
     "The largest `size` `mask_sample` accepts for `sample` (at most `cap`): the range of the explorer's size slider."
     if not isinstance(sample, Sample): raise ValueError(f"sample is a {type(sample).__name__}; expected a Sample")
     check_positive('cap', cap, integer=True)
+    if sample.modality in ('graph', 'table'): return 1   # no size: the slider stays at 1
     shape = np.shape(sample.data) if sample.modality != 'text' else (len(sample.data),)
     fits = dict(text=lambda: shape[0], image=lambda: min(shape[:2]), spectrogram=lambda: max(shape),
                 video=lambda: min(shape[1:3]), points=lambda: shape[0])[sample.modality]()
@@ -285,7 +413,9 @@ def max_size(
 
 # %% ../nbs/07_explorers.ipynb #29f78ada
 class MaskExplorer(_Explorer):
-    "Pick a sample, a masker, the ratio, the size (default `DEFAULT_SIZES` per modality) and the seed; see the masked input and the achieved ratio in `.stats`."
+    """Pick a sample, a masker, the ratio, the size (default `DEFAULT_SIZES` per modality) and the seed; see the masked
+    input and the achieved ratio in `.stats`. With a graph among the samples, a `walk step` slider draws the
+    Eulerian walk that serialises it (as GraphGPT reads a graph) step by step."""
     def __init__(
         self,
         samples,  # a `Sample` or a list of them
@@ -309,8 +439,19 @@ class MaskExplorer(_Explorer):
         self.size = W.IntSlider(value=min(size or DEFAULT_SIZES[samples[0].modality], max_size(samples[0])), min=1,
                                 max=max_size(samples[0]), description='size', continuous_update=False)
         self.seed = W.IntSlider(value=seed, min=0, max=99, description='seed', continuous_update=False)
+        self.size.disabled = self.size.max == 1
+        controls = [self.sample, self.masker, self.ratio, self.size, self.seed]
+        self.step = None
+        if any(s.modality == 'graph' for s in samples):
+            self.step = W.IntSlider(value=0, min=0, max=self._walk_len(samples[0]), description='walk step',
+                                    continuous_update=False, disabled=samples[0].modality != 'graph')
+            controls.append(self.step)
         self.sample.observe(self._new_sample, names='value')
-        self._build([self.sample, self.masker, self.ratio, self.size, self.seed])
+        self._build(controls)
+
+    @staticmethod
+    def _walk_len(s):
+        return len(_graph_walk(s.data)) if s.modality == 'graph' else 0
 
     def _new_sample(self, change):
         self._quiet = True   # one redraw for the new sample, not one per control that follows it
@@ -319,6 +460,11 @@ class MaskExplorer(_Explorer):
             self.masker.options = MASKERS[modality]
             self.size.max = max_size(self.samples[change['new']])      # the slider offers only sizes that fit
             self.size.value = min(DEFAULT_SIZES[modality], self.size.max)
+            self.size.disabled = self.size.max == 1
+            if self.step is not None:
+                self.step.value = 0
+                self.step.max = self._walk_len(self.samples[change['new']])
+                self.step.disabled = modality != 'graph'
         finally: self._quiet = False
 
     def render(self):
@@ -327,13 +473,20 @@ class MaskExplorer(_Explorer):
         m, e = self.masked.mask, self.masked.elements
         self.stats = dict(masker=self.masker.value, requested=self.ratio.value, achieved=m.float().mean().item(),
                           hidden=int(m.sum()), total=m.numel(), unit=self.masked.unit, element_ratio=e.float().mean().item())
+        if s.modality == 'table': self.stats['missing'] = int(np.isnan(s.data).sum())
+        step = self.step.value if self.step is not None and s.modality == 'graph' else 0
+        if s.modality == 'graph': self.stats.update(step=step, steps=len(self.masked.walk))
         st = self.stats
-        return draw_masked(s, self.masked, title=f"{s.name}: {st['masker']}, {st['hidden']}/{st['total']} {st['unit']} hidden")
+        return draw_masked(s, self.masked, step=step,
+                           title=f"{s.name}: {st['masker']}, {st['hidden']}/{st['total']} {st['unit']} hidden")
 
     def _summary(self):
         st = self.stats
-        return (f"requested ratio <b>{st['requested']:.2f}</b> · achieved <b>{st['achieved']:.3f}</b> of {st['unit']} "
+        line = (f"requested ratio <b>{st['requested']:.2f}</b> · achieved <b>{st['achieved']:.3f}</b> of {st['unit']} "
                 f"({st['hidden']}/{st['total']}) · <b>{st['element_ratio']:.3f}</b> of the elements")
+        if 'missing' in st: line += f" · {st['missing']} cells missing from the start (white, ×)"
+        if 'step' in st: line += f" · Eulerian walk: step {st['step']} of {st['steps']}"
+        return line
 
 # %% ../nbs/07_explorers.ipynb #8428dc8a
 def attention_maps(

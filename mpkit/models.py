@@ -465,9 +465,12 @@ class SegNet(nn.Module):
 # %% ../nbs/05_models.ipynb #9e90a97e
 class MaskedTokenModel(nn.Module):
     """Masked language model. `ids: (B, L) long` with `L <= max_len`; `labels: (B, L) long`, -100 where no loss is taken.
-    With `causal=True` each position sees only itself and the positions before it (a decoder-only language model).
+    With `causal=True` each position sees only itself and the positions before it (a decoder-only language model);
+    `prev_token=True` adds to each position an embedding of the token before it.
     Sizes are keyword-only, e.g. `MaskedTokenModel(vocab_size=3000, dim=128, depth=2, heads=4, max_len=48, pad_id=0)`;
-    `forward(ids, labels=None)` -> `Output(loss, pred (B, L, vocab_size) logits, hidden (B, L, dim))`."""
+    `forward(ids, labels=None, answers=None)` -> `Output(loss, pred (B, L, vocab_size) logits, hidden (B, L, dim))`;
+    the loss is the mean cross-entropy over `labels` plus `answer_weight` times the mean over `answers` ((B, L)
+    long, -100 where no loss is taken): a few positions that would drown among the labels get their own mean."""
     def __init__(
         self, *,
         vocab_size: int,           # ids are in [0, vocab_size)
@@ -481,6 +484,8 @@ class MaskedTokenModel(nn.Module):
         mlp_ratio: float = 4,      # MLP width / dim in each block
         dropout: float = 0.0,      # dropout in the blocks
         causal: bool = False,      # each position sees only itself and those before it
+        prev_token: bool = False,  # add an embedding of the token before each position (a "token shift")
+        answer_weight: float = 1.0,  # weight of the `answers` loss added to the `labels` loss in `forward`
     ):
         super().__init__()
         if pos not in ('learned', 'sincos'): raise ValueError(f"pos must be 'learned' or 'sincos'; got {pos!r}, expected one of them")
@@ -488,12 +493,18 @@ class MaskedTokenModel(nn.Module):
         check_positive('max_len', max_len, integer=True)
         if pad_id is not None and not 0 <= pad_id < vocab_size:
             raise ValueError(f"pad_id = {pad_id}; expected an id in [0, vocab_size={vocab_size})")
-        self.vocab_size, self.max_len, self.pad_id = vocab_size, max_len, pad_id
+        if not (isinstance(answer_weight, (int, float)) and math.isfinite(answer_weight) and answer_weight >= 0):
+            raise ValueError(f"answer_weight = {answer_weight!r}; expected a finite number >= 0")
+        self.vocab_size, self.max_len, self.pad_id, self.answer_weight = vocab_size, max_len, pad_id, answer_weight
         self.tok = nn.Embedding(vocab_size, dim)
         nn.init.normal_(self.tok.weight, std=0.02)     # BERT's init range
         if pos == 'learned': self.pos = nn.Parameter(torch.randn(1, max_len, dim) * 0.02)
         else: self.register_buffer('pos', sincos_pos_embed(dim, max_len)[None], persistent=False)
         self.encoder = TransformerEncoder(dim, depth, heads, mlp_ratio=mlp_ratio, dropout=dropout, causal=causal)
+        # a second embedding table read at the previous position: one layer can then match "the token after
+        # this one" (an induction head, Olsson et al. 2022), which otherwise needs two layers
+        self.prev = nn.Embedding(vocab_size, dim) if prev_token else None
+        if prev_token: nn.init.normal_(self.prev.weight, std=0.02)
         self.head = nn.Linear(dim, vocab_size)
         if tie: self.head.weight = self.tok.weight
 
@@ -508,10 +519,12 @@ class MaskedTokenModel(nn.Module):
         self._check(ids)
         pad = (ids == self.pad_id) if self.pad_id is not None else None
         x = self.tok(ids) + self.pos[:, :ids.shape[1]]
+        if self.prev is not None:   # position 0 has no previous token: it reads the padding id (0 without one)
+            x = x + self.prev(F.pad(ids[:, :-1], (1, 0), value=self.pad_id or 0))
         out = self.encoder.layers(x, pad=pad, return_attention=return_attention)
         return (out.hidden, out.attentions) if return_attention else out.hidden
 
-    def forward(self, ids, labels=None, *, return_attention=False) -> Output:
+    def forward(self, ids, labels=None, answers=None, *, return_attention=False) -> Output:
         h, attns = self.encode(ids, return_attention=True) if return_attention else (self.encode(ids), None)
         logits = self.head(h)
         loss, mask = None, None
@@ -523,7 +536,14 @@ class MaskedTokenModel(nn.Module):
             elif mask.any(): loss = F.cross_entropy(logits[mask], labels[mask])
             # no position to predict: a zero that still belongs to the graph, instead of cross_entropy's nan
             else: loss = logits.sum() * 0
+        if answers is not None:   # a few positions that matter (e.g. a retrieval task's answers): their own mean
+            if answers.shape != ids.shape:
+                raise ValueError(f"answers have shape {tuple(answers.shape)}; expected the shape of ids {tuple(ids.shape)}")
+            take = answers != -100
+            term = F.cross_entropy(logits[take], answers[take]) if take.any() else logits.sum() * 0
+            loss = self.answer_weight * term if loss is None else loss + self.answer_weight * term
         return Output(loss=loss, pred=logits, mask=mask, target=labels, attentions=attns, hidden=h)
+
 
 # %% ../nbs/05_models.ipynb #1a909fef
 def _norm_patches(target, eps=1e-6):
