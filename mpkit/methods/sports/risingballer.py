@@ -107,9 +107,9 @@ def mpp_batches(
 # %% ../../../nbs/sports/01_risingballer.ipynb #ada61b02
 class RisingBaller(nn.Module):
     """Player tokens -> `TransformerEncoder` -> every player's score (tied to the player embedding).
-    `forward(ids, side, role: (B, L) long, stats: (B, L, S) float or None,
-    labels: (B, L) long or None)` -> `Output(loss, pred (B, L, n_players) logits, mask, target,
-    hidden (B, L, dim))`.
+    `forward(ids, side, role, stats=None, labels=None)`: `ids`, `side`, `role` (B, L) long,
+    `stats` (B, L, S) float or None, `labels` (B, L) long or None; returns an `Output` with
+    loss, pred (B, L, n_players) logits, mask, target and hidden (B, L, dim).
     Id `n_players` is [MASK]."""
     def __init__(
         self, *,
@@ -211,9 +211,9 @@ def recent_average(
 # %% ../../../nbs/sports/01_risingballer.ipynb #d9ae659e
 class NextMatchStats(nn.Module):
     """NMSP: a `RisingBaller` body reads a line-up (no statistics: the match is not played yet)
-    and a linear head gives log rates. `forward(ids, side, role: (B, L) long,
-    target: (B, L, n_out) counts or None)` -> `Output(loss = Poisson NLL,
-    pred (B, L, n_out) expected counts, hidden (B, L, dim))`."""
+    and a linear head gives log rates. `forward(ids, side, role, target=None)`: `ids`, `side`,
+    `role` (B, L) long, `target` (B, L, n_out) counts or None; returns `Output(loss, pred, hidden)`
+    with the Poisson NLL as loss, pred (B, L, n_out) expected counts and hidden (B, L, dim)."""
     def __init__(
         self,
         body: RisingBaller,  # pre-trained by MPP, or fresh
