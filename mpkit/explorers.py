@@ -103,7 +103,6 @@ def _check_table_sample(data):
 
 def _check_sample(modality, data, name='data'):
     if modality == 'graph': return _check_graph_sample(data)
-    if modality == 'table': return _check_table_sample(data)[0]
     if modality == 'text':
         sized = not isinstance(data, str) and hasattr(data, '__len__') and len(data) > 0
         if not sized or not all(isinstance(t, str) for t in data):
@@ -128,8 +127,8 @@ class Sample:
     name: str = ''  # its label; '': the modality
     def __post_init__(self):
         check_choice('modality', self.modality, MODALITIES)
-        self.columns = _check_table_sample(self.data)[1] if self.modality == 'table' else None
-        self.data = _check_sample(self.modality, self.data)
+        if self.modality == 'table': self.data, self.columns = _check_table_sample(self.data)
+        else: self.data, self.columns = _check_sample(self.modality, self.data), None
         self.name = self.name or self.modality
 
 # %% ../nbs/07_explorers.ipynb #451a12dc
@@ -222,8 +221,8 @@ def _graph_walk(G) -> list:
     "Steps (u, v) of an Eulerian walk over each connected component in turn, None between components."
     import networkx as nx
     from mpkit.graphs import eulerian_walk
-    steps = []
-    for comp in sorted(nx.connected_components(G), key=lambda c: min(list(G).index(n) for n in c)):
+    steps, order = [], {n: i for i, n in enumerate(G)}
+    for comp in sorted(nx.connected_components(G), key=lambda c: min(order[n] for n in c)):
         nodes = eulerian_walk(G.subgraph(comp))
         if steps and len(nodes) > 1: steps.append(None)
         steps += list(zip(nodes[:-1], nodes[1:]))

@@ -7,12 +7,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 from typing import Iterator, NamedTuple, Sequence
-import numpy as np
 import torch
 import torch.nn as nn
 from ...checks import check_positive
-from ...models import MaskedTokenModel
-from ...text import CLS, PAD, SEP, SPECIAL_IDS, token_counts
+from ...text import SEP
 from ...train import evaluating
 
 # %% auto #0
@@ -169,17 +167,17 @@ def pruned(
     for l, h in heads:
         if not (0 <= l < len(blocks) and 0 <= h < blocks[l].attn.heads):
             raise ValueError(f"heads has ({l}, {h}); expected layers in [0, {len(blocks)}) and heads in [0, {blocks[0].attn.heads})")
-    def hook(off):
+    def hook(off, n_heads):
         def zero(module, args):
             x, = args
-            x = x.unflatten(-1, (module.n_heads, -1)).clone(); x[..., off, :] = 0
+            x = x.unflatten(-1, (n_heads, -1)).clone(); x[..., off, :] = 0
             return (x.flatten(-2),)
         return zero
     handles = []
     try:
         for l in sorted({l for l, _ in heads}):
-            attn = blocks[l].attn; attn.proj.n_heads = attn.heads
-            handles.append(attn.proj.register_forward_pre_hook(hook([h for ll, h in heads if ll == l])))
+            attn = blocks[l].attn
+            handles.append(attn.proj.register_forward_pre_hook(hook([h for ll, h in heads if ll == l], attn.heads)))
         yield model
     finally:
         for hd in handles: hd.remove()
