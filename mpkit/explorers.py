@@ -72,11 +72,13 @@ class _Explorer:
         return self.widget._repr_mimebundle_(**kwargs)
 
 # %% ../nbs/07_explorers.ipynb #f55395bb
-MODALITIES = ('text', 'image', 'spectrogram', 'video', 'points', 'graph', 'table')
+MODALITIES = ('text', 'image', 'spectrogram', 'video', 'points', 'graph', 'table', 'signal', 'motion', 'scene')
 _SHAPES = dict(image='(H, W) or (H, W, 3)', spectrogram='(F, T): frequency bins x frames', video='(T, H, W)',
                points='(N, 3)', text='a non-empty list of token strings',
                graph='a networkx Graph with at least one edge',
-               table='(R, C) numbers, NaN where a cell is missing, or a dict {column: (R,) numbers}')
+               table='(R, C) numbers, NaN where a cell is missing, or a dict {column: (R,) numbers}',
+               signal='(T,) or (C, T): channels x samples', motion="a dict {'positions': (T, J, 3), 'parents': (J,) ints}",
+               scene="a dict {'image': (H, W) or (H, W, 3), 'boxes': (R, 4) pixels x0, y0, x1, y1, 'words': L strings}")
 
 def _check_graph_sample(data):
     import networkx as nx
@@ -101,8 +103,39 @@ def _check_table_sample(data):
     if np.isnan(a).all(): raise ValueError("every cell of the table sample is missing (NaN); expected some numbers")
     return a, names
 
+def _check_motion_sample(data):
+    "(T, J, 3) finite positions and (J,) parents, -1 for the root: a skeleton's joints over time."
+    if not isinstance(data, dict) or 'positions' not in data or 'parents' not in data:
+        raise ValueError(f"the motion sample is a {type(data).__name__}; expected {_SHAPES['motion']}")
+    pos = _numpy(data['positions'], 'the motion positions')
+    if pos.ndim != 3 or pos.shape[-1] != 3 or pos.size == 0:
+        raise ValueError(f"the motion positions have shape {pos.shape}; expected (T, J, 3)")
+    check_finite('positions', pos)
+    par, J = np.asarray(data['parents']), pos.shape[1]
+    if par.shape != (J,) or not np.issubdtype(par.dtype, np.integer) or ((par < -1) | (par >= J)).any():
+        raise ValueError(f"the motion parents are {par.dtype} {par.shape}; expected ({J},) ints in [-1, {J - 1}], -1 for the root")
+    return dict(positions=pos, parents=par.astype(np.int64))
+
+def _check_scene_sample(data):
+    "An image, its object boxes (R, 4) inside it, and the words of its caption."
+    if not isinstance(data, dict) or any(k not in data for k in ('image', 'boxes', 'words')):
+        raise ValueError(f"the scene sample is a {type(data).__name__}; expected {_SHAPES['scene']}")
+    img = _check_sample('image', data['image'], 'image')
+    boxes, (H, W) = _numpy(data['boxes'], 'the scene boxes'), img.shape[:2]
+    if boxes.ndim != 2 or boxes.shape[1] != 4 or len(boxes) == 0:
+        raise ValueError(f"the scene boxes have shape {boxes.shape}; expected (R, 4), R >= 1")
+    x0, y0, x1, y1 = boxes.T
+    if (x0 < 0).any() or (y0 < 0).any() or (x1 <= x0).any() or (y1 <= y0).any() or (x1 > W).any() or (y1 > H).any():
+        raise ValueError(f"the scene boxes {boxes.astype(int).tolist()} do not fit the {H}x{W} image; expected 0 <= x0 < x1 <= {W}, 0 <= y0 < y1 <= {H}")
+    words = data['words']
+    if isinstance(words, str) or not hasattr(words, '__len__') or not len(words) or not all(isinstance(w, str) for w in words):
+        raise ValueError(f"the scene words are a {type(words).__name__}; expected a non-empty list of strings")
+    return dict(image=img, boxes=boxes, words=list(words))
+
 def _check_sample(modality, data, name='data'):
     if modality == 'graph': return _check_graph_sample(data)
+    if modality == 'motion': return _check_motion_sample(data)
+    if modality == 'scene': return _check_scene_sample(data)
     if modality == 'text':
         sized = not isinstance(data, str) and hasattr(data, '__len__') and len(data) > 0
         if not sized or not all(isinstance(t, str) for t in data):
@@ -111,17 +144,19 @@ def _check_sample(modality, data, name='data'):
         return list(data)
     a = _numpy(data, f'the {modality} sample')
     ok = dict(image=a.ndim == 2 or (a.ndim == 3 and a.shape[-1] == 3), spectrogram=a.ndim == 2, video=a.ndim == 3,
-              points=a.ndim == 2 and a.shape[-1] == 3)[modality]
+              points=a.ndim == 2 and a.shape[-1] == 3, signal=a.ndim in (1, 2))[modality]
     if not ok or a.size == 0:
         raise ValueError(f"the {modality} sample has shape {a.shape}; expected {_SHAPES[modality]}")
-    return check_finite(name, a)
+    return check_finite(name, a if a.ndim > 1 else a[None])   # a single-channel signal becomes (1, T)
 
 @dataclass
 class Sample:
     """One input to explore. `data` by modality: text, list[str] (L,) tokens (WordPiece '##' marks a word's continuation);
     image (H, W) or (H, W, 3); spectrogram (F, T), e.g. a log-mel; video (T, H, W); points (N, 3);
     graph, a networkx Graph (node attribute `element` or the node itself labels a node); table, (R, C) numbers with
-    NaN where a cell is missing, or a dict {column name: (R,) numbers}."""
+    NaN where a cell is missing, or a dict {column name: (R,) numbers}; signal, (T,) or (C, T) samples (EEG, any
+    time series); motion, a dict with `positions` (T, J, 3) and the skeleton's `parents` (J,), -1 for the root;
+    scene, a dict with an `image`, its object `boxes` (R, 4) as x0, y0, x1, y1 pixels and the caption's `words`."""
     modality: str  # one of `MODALITIES`
     data: Any  # the input, by modality (see above)
     name: str = ''  # its label; '': the modality
@@ -134,16 +169,20 @@ class Sample:
 # %% ../nbs/07_explorers.ipynb #451a12dc
 MASKERS = dict(text=('random', 'bernoulli', 'span', 'whole word'), image=('random', 'block', 'simmim', 'bernoulli'),
                spectrogram=('time', 'freq', 'time + freq'), video=('tube', 'random'), points=('groups', 'region'),
-               graph=('nodes', 'edges'), table=('cells', 'rows', 'columns'))
+               graph=('nodes', 'edges'), table=('cells', 'rows', 'columns'), signal=('segments', 'channels'),
+               motion=('frames', 'future', 'joints'), scene=('conditional', 'words', 'regions', 'joint'))
 
-# TERA's 7-frame spans, Point-MAE's 32-point groups; graphs and tables have no size
-DEFAULT_SIZES = dict(text=3, image=4, spectrogram=7, video=11, points=32, graph=1, table=1)
+# TERA's 7-frame spans, Point-MAE's 32-point groups, 32-sample EEG segments (a quarter second at 128 Hz),
+# 4-frame motion chunks; graphs, tables and scenes have no size
+DEFAULT_SIZES = dict(text=3, image=4, spectrogram=7, video=11, points=32, graph=1, table=1, signal=32, motion=4, scene=1)
 
 class MaskedSample(NamedTuple):
     "The output of `mask_sample`."
     mask: torch.Tensor      # bool on the masker's units, True = hidden: (L,) tokens, (gh, gw) patches, (F, T) bins,
-                            # (T, gh, gw), (G,) groups or (N,) points, (n,) nodes or (E,) edges, (P,) present cells, (R,) rows, (C,) columns
-    elements: torch.Tensor  # bool on the (cropped) sample: (L,), (H', W'), (F, T), (T, H', W'), (N,), (n + E,) nodes then edges, (R, C)
+                            # (T, gh, gw), (G,) groups or (N,) points, (n,) nodes or (E,) edges, (P,) present cells, (R,) rows, (C,) columns,
+                            # (S,) segments or (C,) channels, (K,) frame chunks or (J,) joints, (L + R,) words then regions
+    elements: torch.Tensor  # bool on the (cropped) sample: (L,), (H', W'), (F, T), (T, H', W'), (N,), (n + E,) nodes then edges, (R, C),
+                            # (C, T) signal samples, (T, J) joints of each frame, (L + R,) words then regions
     unit: str               # what one entry of `mask` is
     groups: torch.Tensor | None = None  # points only: (N,) long, the group of every point
     walk: list | None = None  # graphs only: the Eulerian walk's steps, (u, v) node pairs, None between components
@@ -251,6 +290,39 @@ def _mask_table(s, masker, ratio, size, g):
     hidden = (m[:, None] if masker == 'rows' else m[None, :]) & present
     return MaskedSample(m, hidden, masker)
 
+def _mask_signal(s, masker, ratio, size, g):
+    C, T = s.data.shape
+    if masker == 'channels':
+        m = random_mask(1, C, ratio, generator=g).mask[0]
+        return MaskedSample(m, m[:, None].expand(C, T).clone(), 'channels')
+    if size > T: raise ValueError(f"size = {size} is longer than the signal ({T} samples); expected a segment length <= {T}")
+    n = T // size   # whole segments, hidden on every channel at once (NeuroNet); a shorter tail stays visible
+    m = random_mask(1, n, ratio, generator=g).mask[0]
+    e = torch.zeros(T, dtype=torch.bool); e[:n * size] = m.repeat_interleave(size)
+    return MaskedSample(m, e[None].expand(C, T).clone(), 'segments')
+
+def _mask_motion(s, masker, ratio, size, g):
+    T, J, _ = s.data['positions'].shape
+    if masker == 'joints':   # the same joints hidden in every frame
+        m = random_mask(1, J, ratio, generator=g).mask[0]
+        return MaskedSample(m, m[None].expand(T, J).clone(), 'joints')
+    if masker == 'future':   # the last frames hidden: prediction as completion (HumanMAC)
+        m = torch.arange(T) >= T - math.floor(ratio * T + 0.5)
+        return MaskedSample(m, m[:, None].expand(T, J).clone(), 'frames')
+    if size > T: raise ValueError(f"size = {size} is longer than the clip ({T} frames); expected a chunk length <= {T}")
+    m = random_mask(1, math.ceil(T / size), ratio, generator=g).mask[0]   # chunks of `size` frames, the last may be short
+    return MaskedSample(m, m.repeat_interleave(size)[:T, None].expand(T, J).clone(), f'{size}-frame chunks')
+
+def _mask_scene(s, masker, ratio, size, g):
+    L, R = len(s.data['words']), len(s.data['boxes'])
+    w, r = random_mask(1, L, ratio, generator=g).mask[0], random_mask(1, R, ratio, generator=g).mask[0]
+    if masker == 'conditional':   # UNITER: one modality at a time, the other seen whole
+        masker = 'words' if torch.rand(1, generator=g).item() < 0.5 else 'regions'
+    if masker == 'words': r = torch.zeros_like(r)
+    elif masker == 'regions': w = torch.zeros_like(w)
+    m = torch.cat([w, r])
+    return MaskedSample(m, m, 'words and regions')
+
 def mask_sample(
     sample: Sample,  # the input to mask
     masker: str,  # one of `MASKERS[sample.modality]`
@@ -268,7 +340,7 @@ def mask_sample(
     check_positive('seed', seed, integer=True, allow_zero=True)
     g = torch.Generator().manual_seed(seed)
     fn = dict(text=_mask_text, image=_mask_image, spectrogram=_mask_spectrogram, video=_mask_video, points=_mask_points,
-              graph=_mask_graph, table=_mask_table)
+              graph=_mask_graph, table=_mask_table, signal=_mask_signal, motion=_mask_motion, scene=_mask_scene)
     return fn[sample.modality](sample, masker, ratio, size, g)
 
 # %% ../nbs/07_explorers.ipynb #8f8a175d
@@ -324,6 +396,65 @@ def _draw_graph(ax, G, hidden, walk, step):
         ax.scatter([x], [y], s=520, facecolors='none', edgecolors='tab:orange', linewidths=2.5, zorder=5)
     ax.set_axis_off(); ax.set_aspect('equal'); ax.margins(0.12)
 
+def _hidden_runs(hidden):
+    "(start, stop) index pairs of the runs of True in a 1-D bool array."
+    d = np.diff(np.concatenate([[0], hidden.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+
+def _draw_signal(ax, data, hidden, max_channels=16):
+    """Each channel z-scored on its own row; hidden stretches blanked and filled in HIDDEN_COLOUR (the first
+    `max_channels` channels)."""
+    C, T = data.shape
+    for c in range(min(C, max_channels)):
+        x = data[c]; z = (x - x.mean()) / (x.std() or 1.0)
+        y = np.where(hidden[c], np.nan, np.clip(z, -3, 3) / 7 - c)    # rows 1 apart, +-3 sd fits in +-0.43
+        ax.plot(np.arange(T), y, color='0.15', lw=0.6)
+        for a, b in _hidden_runs(hidden[c]):
+            ax.fill_between([a - 0.5, b - 0.5], -c - 0.45, -c + 0.45, color=HIDDEN_COLOUR, lw=0)
+    ax.set_yticks([-c for c in range(min(C, max_channels))], [f'ch {c}' for c in range(min(C, max_channels))], fontsize=7)
+    ax.set_xlim(-0.5, T - 0.5); ax.set_xlabel('sample')
+
+def _bones(ax, xy, parents, colour, hidden=None, **kw):
+    "Lines from each joint to its parent in 2-D; a bone whose joint is hidden is drawn dashed in HIDDEN_COLOUR."
+    for j, p in enumerate(parents):
+        if p < 0: continue
+        h = hidden is not None and hidden[j]
+        ax.plot(*np.stack([xy[p], xy[j]]).T, color=HIDDEN_COLOUR if h else colour, ls='--' if h else '-', **kw)
+
+def _draw_motion(fig, pos, parents, hidden, frames=8):
+    """A filmstrip of `frames` poses seen from the front (x right, y up), spread along x; hidden joints dashed in
+    HIDDEN_COLOUR; under it, which joints of which frames are hidden."""
+    T, J, _ = pos.shape
+    idx = np.linspace(0, T - 1, min(T, frames)).round().astype(int)
+    ax = fig.add_axes([0.05, 0.32, 0.9, 0.62])
+    xy = pos[..., :2] - pos[:, :1, :2] * np.array([1, 0])            # each pose centred on its root's x
+    width = 1.3 * max(np.ptp(xy[idx, :, 0]), 1e-6)
+    for k, t in enumerate(idx):
+        shifted = xy[t] + np.array([k * width, 0])
+        _bones(ax, shifted, parents, 'black', hidden[t], lw=1.4)
+        ax.text(k * width, np.nanmax(xy[idx, :, 1]) + 0.05 * np.ptp(xy[idx, :, 1]), f'frame {t}',
+                ha='center', fontsize=8, color=HIDDEN_COLOUR if hidden[t].all() else 'black')
+    ax.set_aspect('equal'); ax.axis('off')
+    tl = fig.add_axes([0.05, 0.06, 0.9, 0.18])
+    tl.imshow(hidden.T, cmap=hidden_cmap('Greys'), aspect='auto', interpolation='nearest', vmin=0, vmax=1,
+              extent=(-0.5, T - 0.5, J - 0.5, -0.5))
+    for a, b in _hidden_runs(hidden.all(1)): tl.axvspan(a - 0.5, b - 0.5, color=HIDDEN_COLOUR)
+    for j in np.flatnonzero(hidden.all(0)): tl.axhspan(j - 0.5, j + 0.5, color=HIDDEN_COLOUR)
+    tl.set_xlabel('frame'); tl.set_ylabel('joint', fontsize=8); tl.set_yticks([])
+
+def _draw_scene(fig, image, boxes, words, hidden):
+    "The image with hidden regions filled in HIDDEN_COLOUR and the others outlined; the caption under it, [MASK] where hidden."
+    from matplotlib.patches import Rectangle
+    L = len(words)
+    ax = fig.add_axes([0.05, 0.3, 0.9, 0.65])
+    ax.imshow(_unit_range(image), cmap='gray' if image.ndim == 2 else None)
+    for k, ((x0, y0, x1, y1), h) in enumerate(zip(boxes, hidden[L:])):
+        ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=bool(h), fc=HIDDEN_COLOUR,
+                               ec=HIDDEN_COLOUR if h else 'cyan', lw=1.2))
+        ax.text(x0, y0 - 1, f'r{k}', color='cyan', fontsize=7, va='bottom')
+    ax.axis('off')
+    _draw_tokens(fig.add_axes([0.02, 0.02, 0.96, 0.25]), words, hidden[:L])
+
 def _draw_table(ax, data, hidden, columns, max_rows=60):
     """Cells coloured by their column's z-score; hidden cells in HIDDEN_COLOUR; cells missing from the start white
     with a cross. The first `max_rows` rows only (the statistics count them all)."""
@@ -345,9 +476,11 @@ def _check_fits(sample, ms):
     "The mask of `ms` covers `sample`: as many tokens, points or bins, or a crop of its pixels."
     d, kind = sample.data, sample.modality
     if kind == 'graph': want = (d.number_of_nodes() + d.number_of_edges(),)
+    elif kind == 'motion': want = d['positions'].shape[:2]
+    elif kind == 'scene': want = (len(d['words']) + len(d['boxes']),)
     else: want = (len(d),) if kind in ('text', 'points') else d.shape[:3 if kind == 'video' else 2]
     got = tuple(ms.elements.shape)
-    exact = kind in ('text', 'points', 'spectrogram', 'graph', 'table')
+    exact = kind in ('text', 'points', 'spectrogram', 'graph', 'table', 'signal', 'motion', 'scene')
     if len(got) != len(want) or any(g > w or (exact and g != w) for g, w in zip(got, want)):
         raise ValueError(f"ms covers {got} elements but the {kind} sample has {tuple(want)}; "
                          "expected the MaskedSample of this sample")
@@ -359,7 +492,7 @@ def draw_masked(
     title: str = '',  # figure title
     step: int = 0,  # graphs: how many steps of the Eulerian walk to draw (0: none)
 ):
-    "A matplotlib Figure of `sample` with `ms` hidden, drawn in HIDDEN_COLOUR (pixels, [MASK] boxes, points, nodes, cells)."
+    "A matplotlib Figure of `sample` with `ms` hidden, drawn in HIDDEN_COLOUR (pixels, [MASK] boxes, points, nodes, cells, frames)."
     from matplotlib.figure import Figure
     if not isinstance(sample, Sample): raise ValueError(f"sample is a {type(sample).__name__}; expected a Sample")
     if not isinstance(ms, MaskedSample):
@@ -383,6 +516,15 @@ def draw_masked(
     elif sample.modality == 'table':
         fig = Figure(figsize=(5, 5))
         _draw_table(fig.add_subplot(1, 1, 1), sample.data, hid, sample.columns)
+    elif sample.modality == 'signal':
+        fig = Figure(figsize=(8, 1 + 0.35 * min(len(sample.data), 16)))
+        _draw_signal(fig.add_subplot(1, 1, 1), sample.data, hid)
+    elif sample.modality == 'motion':
+        fig = Figure(figsize=(9, 4))
+        _draw_motion(fig, sample.data['positions'], sample.data['parents'], hid)
+    elif sample.modality == 'scene':
+        fig = Figure(figsize=(4.5, 5.5))
+        _draw_scene(fig, sample.data['image'], sample.data['boxes'], sample.data['words'], hid)
     else:
         fig = Figure(figsize=(7, 3) if sample.modality != 'image' else (4, 4))
         ax = fig.add_subplot(1, 1, 1)
@@ -404,10 +546,11 @@ def max_size(
     "The largest `size` `mask_sample` accepts for `sample` (at most `cap`): the range of the explorer's size slider."
     if not isinstance(sample, Sample): raise ValueError(f"sample is a {type(sample).__name__}; expected a Sample")
     check_positive('cap', cap, integer=True)
-    if sample.modality in ('graph', 'table'): return 1   # no size: the slider stays at 1
+    if sample.modality in ('graph', 'table', 'scene'): return 1   # no size: the slider stays at 1
+    if sample.modality == 'motion': return max(1, min(cap, len(sample.data['positions'])))
     shape = np.shape(sample.data) if sample.modality != 'text' else (len(sample.data),)
     fits = dict(text=lambda: shape[0], image=lambda: min(shape[:2]), spectrogram=lambda: max(shape),
-                video=lambda: min(shape[1:3]), points=lambda: shape[0])[sample.modality]()
+                video=lambda: min(shape[1:3]), points=lambda: shape[0], signal=lambda: shape[1])[sample.modality]()
     return max(1, min(cap, int(fits)))
 
 # %% ../nbs/07_explorers.ipynb #29f78ada
@@ -492,8 +635,9 @@ def attention_maps(
     attentions,  # an `Output`, a list of (B, H, L, L) tensors (one per layer) or one (B, H, L, L) tensor
     *,
     batch: int = 0,  # which example of the batch
+    square: bool = True,  # False: cross-attention (B, H, L, R) from L queries to R keys of another sequence
 ) -> list[np.ndarray]:
-    "One (H, L, L) array per layer from an `Output`, a list of (B, H, L, L) tensors, or one (B, H, L, L) tensor."
+    "One (H, L, L) array per layer from an `Output`, a list of (B, H, L, L) tensors, or one (B, H, L, L) tensor; (H, L, R) when not `square`."
     if hasattr(attentions, 'attentions'): attentions = attentions.attentions
     if attentions is None: raise ValueError("no attention weights; expected an Output from model(..., return_attention=True)")
     if isinstance(attentions, (torch.Tensor, np.ndarray)): attentions = [attentions]
@@ -501,8 +645,9 @@ def attention_maps(
     maps = []
     for i, a in enumerate(attentions):
         a = _numpy(a, f'attentions[{i}]')
-        if a.ndim != 4 or a.shape[-1] != a.shape[-2]:
-            raise ValueError(f"attentions[{i}] has shape {a.shape}; expected (B, H, L, L) weights, one tensor per layer")
+        if a.ndim != 4 or (square and a.shape[-1] != a.shape[-2]):
+            want = '(B, H, L, L)' if square else '(B, H, L, R)'
+            raise ValueError(f"attentions[{i}] has shape {a.shape}; expected {want} weights, one tensor per layer")
         if not 0 <= batch < a.shape[0]: raise ValueError(f"batch = {batch} is out of range; expected 0 <= batch < {a.shape[0]}")
         maps.append(check_finite(f'attentions[{i}]', a[batch]))
     if not maps: raise ValueError("attentions is empty; expected one (B, H, L, L) tensor per layer")
@@ -532,6 +677,18 @@ def _draw_patch_overlay(ax, image, row, grid, query):
     ax.add_patch(Rectangle((c * W / gw, r * H / gh), W / gw, H / gh, fill=False, ec='cyan', lw=2))
     ax.axis('off')
 
+def _draw_region_overlay(ax, image, boxes, row, word):
+    "The scene with each region filled by the chosen word's attention to it (inferno), its weight written on it."
+    from matplotlib.patches import Rectangle
+    import matplotlib as mpl
+    ax.imshow(_unit_range(image), cmap='gray' if image.ndim == 2 else None)
+    top, cmap = max(float(row.max()), 1e-12), mpl.colormaps['inferno']
+    for (x0, y0, x1, y1), w in zip(boxes, row):
+        ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fc=cmap(w / top), alpha=0.55 * w / top + 0.05,
+                               ec='cyan', lw=0.8 + 2.5 * w / top))
+        ax.text(x0, y0 - 0.5, f'{w:.2f}', color='cyan', fontsize=8, va='bottom')
+    ax.set_title(f'{word!r} attends to', fontsize=10); ax.axis('off')
+
 def _draw_time_overlay(ax, spec, row, query):
     F, T = spec.shape
     ax.imshow(spec, cmap='magma', origin='lower', aspect='auto', extent=(0, T, 0, F))
@@ -551,7 +708,9 @@ def _is_grid(grid) -> bool:
 class AttentionExplorer(_Explorer):
     """Layer, head and query sliders over attention weights (an `Output` or a list of (B, H, L, L), one per layer).
     Give at most one of: `tokens` (L strings), `image` (H, W) with the patch `grid` (gh, gw) (default: square),
-    `spectrogram` (F, T) whose time axis the L tokens split evenly. `prefix` tokens (e.g. [CLS]) come before the patches."""
+    `spectrogram` (F, T) whose time axis the L tokens split evenly. `prefix` tokens (e.g. [CLS]) come before the patches.
+    Word to region: `tokens` (L words), `image` and its object `boxes` (R, 4) together, with cross-attention weights
+    (B, H, L, R) per layer; the query slider picks a word and each region is filled by its weight."""
     def __init__(
         self,
         attentions,  # an `Output` or a list of (B, H, L, L) float tensors, one per layer
@@ -562,15 +721,26 @@ class AttentionExplorer(_Explorer):
         spectrogram=None,  # (F, T) float, split evenly in L
         prefix: int = 0,  # tokens before the patches (e.g. [CLS])
         batch: int = 0,  # which example of the batch
+        boxes=None,  # (R, 4) x0, y0, x1, y1 pixels of the objects in `image`: word-to-region attention
     ):
         import ipywidgets as W
-        self.maps = attention_maps(attentions, batch=batch)
+        self.maps = attention_maps(attentions, batch=batch, square=boxes is None)
         nH, L, _ = self.maps[0].shape
-        self.view, self.prefix = self._view(L, tokens, image, grid, spectrogram, prefix)
+        if boxes is None: self.view, self.prefix = self._view(L, tokens, image, grid, spectrogram, prefix)
+        else: self.view, self.prefix = self._regions(L, self.maps[0].shape[-1], tokens, image, boxes, prefix)
         self.layer = W.IntSlider(value=0, min=0, max=len(self.maps) - 1, description='layer', continuous_update=False)
         self.head = W.IntSlider(value=0, min=0, max=nH - 1, description='head', continuous_update=False)
         self.query = W.IntSlider(value=prefix, min=0, max=L - 1, description='query', continuous_update=False)
         self._build([self.layer, self.head, self.query])
+
+    @staticmethod
+    def _regions(L, R, tokens, image, boxes, prefix):
+        if tokens is None or image is None: raise ValueError("boxes came without tokens and image; expected all three for word-to-region attention")
+        if prefix: raise ValueError(f"prefix = {prefix} with boxes; expected 0 (the keys are the regions)")
+        scene = _check_scene_sample(dict(image=image, boxes=boxes, words=tokens))
+        if len(scene['words']) != L: raise ValueError(f"{len(scene['words'])} tokens for attention from L = {L} words; expected {L} tokens")
+        if len(scene['boxes']) != R: raise ValueError(f"{len(scene['boxes'])} boxes for attention to R = {R} regions; expected {R} boxes")
+        return ('regions', scene['words'], scene['image'], scene['boxes']), 0
 
     def _view(self, L, tokens, image, grid, spectrogram, prefix):
         given = [k for k, v in dict(tokens=tokens, image=image, spectrogram=spectrogram).items() if v is not None]
@@ -607,7 +777,12 @@ class AttentionExplorer(_Explorer):
         ax.set_xlabel('key'); ax.set_ylabel('query'); ax.set_title(f'layer {self.layer.value}, head {self.head.value}', fontsize=10)
         self.row = self.weights[q, self.prefix:]
         ax2, kind = fig.add_subplot(1, 2, 2), self.view[0]
-        if kind == 'tokens': _draw_bipartite(ax2, self.view[1], self.weights, q)
+        if kind == 'regions':
+            words = self.view[1]
+            ax.set_yticks(range(len(words)), words, fontsize=7); ax.set_xlabel('region'); ax.set_ylabel('word')
+            ax.set_aspect('auto')
+            _draw_region_overlay(ax2, self.view[2], self.view[3], self.row, words[q])
+        elif kind == 'tokens': _draw_bipartite(ax2, self.view[1], self.weights, q)
         elif q < self.prefix: ax2.axis('off'); ax2.set_title(f'query {q} is a prefix token', fontsize=9)
         elif kind == 'image': _draw_patch_overlay(ax2, self.view[1], self.row, self.view[2], q - self.prefix)
         elif kind == 'spectrogram': _draw_time_overlay(ax2, self.view[1], self.row, q - self.prefix)
@@ -775,7 +950,8 @@ def _hwc(x: torch.Tensor) -> np.ndarray:
 class ReconstructionExplorer(_Explorer):
     """Sliders over the sample index, mask ratio and seed of a masked autoencoder called live: `model(x, mask_ratio=,
     generator=)` must return an `Output` with `mask` (B, L) and `model.reconstruct(out, x, paste=)` images (B, C, H, W).
-    `images`: (N, C, H, W) or (N, H, W) float, as the model takes them."""
+    `images`: (N, C, H, W) or (N, H, W) float, as the model takes them. For a video or motion model, whose hidden
+    units are frames, `ReconstructionExplorer.frames(true, predicted, hidden)` shows predicted against true frames."""
     def __init__(
         self,
         model,  # a masked autoencoder: `model(x, mask_ratio=, generator=)` and `reconstruct`
@@ -795,11 +971,78 @@ class ReconstructionExplorer(_Explorer):
         check_finite('images', x)
         check_ratio('ratio', ratio)
         check_positive('seed', seed, integer=True, allow_zero=True)
-        self.model, self.images = model, x
+        self.model, self.images, self.kind = model, x, 'patches'
         self.index = W.IntSlider(value=0, min=0, max=len(x) - 1, description='sample', continuous_update=False)
         self.ratio = W.FloatSlider(value=ratio, min=0.05, max=0.95, step=0.05, description='mask ratio', continuous_update=False)
         self.seed = W.IntSlider(value=seed, min=0, max=99, description='seed', continuous_update=False)
         self._build([self.index, self.ratio, self.seed])
+
+    @classmethod
+    def frames(
+        cls,
+        true,  # (N, T, H, W) video frames or (N, T, J, 3) joint positions
+        predicted,  # the model's frames, the same shape
+        hidden,  # (N, T) bool, True = the frame was hidden from the model
+        *,
+        parents=None,  # motion: (J,) ints, each joint's parent, -1 for the root; None: video
+        shown: int = 8,  # frames in view at once (the `first frame` slider moves the window)
+    ):
+        "Predicted against true frames of a video or motion model, hidden frames marked, with the error of every frame."
+        import ipywidgets as W
+        t, p = _numpy(true, 'true'), _numpy(predicted, 'predicted')
+        if t.ndim != 4 or t.shape[0] == 0 or t.shape[1] == 0 or (parents is not None and t.shape[-1] != 3):
+            want = '(N, T, J, 3) joint positions' if parents is not None else '(N, T, H, W) frames'
+            raise ValueError(f"true has shape {t.shape}; expected {want}")
+        if p.shape != t.shape: raise ValueError(f"predicted has shape {p.shape}; expected true's {t.shape}")
+        check_finite('true', t); check_finite('predicted', p)
+        h = hidden.detach().cpu().numpy() if isinstance(hidden, torch.Tensor) else np.asarray(hidden)
+        if h.dtype != bool or h.shape != t.shape[:2]:
+            raise ValueError(f"hidden is {h.dtype} {h.shape}; expected bool {t.shape[:2]}, True = hidden frame")
+        if parents is not None: parents = _check_motion_sample(dict(positions=t[0], parents=parents))['parents']
+        check_positive('shown', shown, integer=True)
+        self = cls.__new__(cls)
+        self.kind, self.true, self.predicted, self.hidden, self.parents = 'frames', t, p, h, parents
+        self.shown = min(shown, t.shape[1])
+        self.index = W.IntSlider(value=0, min=0, max=len(t) - 1, description='sample', continuous_update=False)
+        self.start = W.IntSlider(value=0, min=0, max=t.shape[1] - self.shown, description='first frame', continuous_update=False)
+        self._build([self.index, self.start])
+        return self
+
+    def _render_frames(self):
+        from matplotlib.figure import Figure
+        i, s, n = self.index.value, self.start.value, self.shown
+        t, p, h = self.true[i], self.predicted[i], self.hidden[i]
+        err = ((p - t) ** 2).reshape(len(t), -1).mean(1)                 # (T,) mean squared error of every frame
+        self.stats = dict(index=i, hidden_frames=int(h.sum()), frames=len(t),
+                          mse_hidden=float(err[h].mean()) if h.any() else 0.0,
+                          mse_visible=float(err[~h].mean()) if (~h).any() else 0.0)
+        fig = Figure(figsize=(1.5 * n, 4.6 if self.parents is None else 3.6))
+        rows = 2 if self.parents is None else 1
+        lo, hi = float(t.min()), float(t.max())
+        for k in range(n):
+            f = s + k
+            colour = HIDDEN_COLOUR if h[f] else 'black'
+            if self.parents is None:
+                for r, (name, img) in enumerate((('true', t[f]), ('predicted', p[f]))):
+                    ax = fig.add_subplot(rows + 1, n, r * n + k + 1)
+                    ax.imshow(np.clip(img, lo, hi), cmap='gray', vmin=lo, vmax=hi); ax.set_xticks([]); ax.set_yticks([])
+                    for sp in ax.spines.values(): sp.set_color(colour); sp.set_linewidth(2.5 if h[f] else 0.5)
+                    if k == 0: ax.set_ylabel(name, fontsize=9)
+                    if r == 0: ax.set_title(f"frame {f}{' (hidden)' if h[f] else ''}", fontsize=8, color=colour)
+            else:
+                ax = fig.add_subplot(rows + 1, n, k + 1)
+                _bones(ax, t[f][:, :2], self.parents, '0.2', lw=1.4)
+                _bones(ax, p[f][:, :2], self.parents, 'tab:orange', lw=1.2, alpha=0.9)
+                ax.set_aspect('equal'); ax.axis('off')
+                ax.set_title(f"frame {f}{' (hidden)' if h[f] else ''}", fontsize=8, color=colour)
+        ax = fig.add_subplot(rows + 1, 1, rows + 1)
+        ax.plot(err, color='tab:orange' if self.parents is not None else 'C0', lw=1.2)
+        for a, b in _hidden_runs(h): ax.axvspan(a - 0.5, b - 0.5, color=HIDDEN_COLOUR, alpha=0.25)
+        ax.axvspan(s - 0.5, s + n - 0.5, fill=False, ec='black', lw=1)
+        ax.set_xlabel('frame (shaded: hidden; box: in view)'); ax.set_ylabel('MSE', fontsize=8)
+        if self.parents is not None: fig.suptitle('true (grey) and predicted (orange) poses', fontsize=9)
+        fig.tight_layout()
+        return fig
 
     def _run(self):
         x = self.images[self.index.value:self.index.value + 1]
@@ -811,6 +1054,7 @@ class ReconstructionExplorer(_Explorer):
 
     def render(self):
         from matplotlib.figure import Figure
+        if self.kind == 'frames': return self._render_frames()
         x, mask, pred, pasted = self._run()
         H, W = x.shape[-2:]
         p = math.isqrt(H * W // mask.numel())
@@ -829,6 +1073,9 @@ class ReconstructionExplorer(_Explorer):
 
     def _summary(self):
         st = self.stats
+        if self.kind == 'frames':
+            return (f"sample {st['index']} · {st['hidden_frames']}/{st['frames']} frames hidden · MSE on hidden frames "
+                    f"<b>{st['mse_hidden']:.4f}</b> · on visible frames {st['mse_visible']:.4f}")
         return (f"sample {st['index']} · mask ratio {st['requested']:.2f} · <b>{st['masked_fraction']:.3f}</b> of the patches hidden "
                 f"· MSE on hidden pixels <b>{st['mse_hidden']:.4f}</b>")
 

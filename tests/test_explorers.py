@@ -145,3 +145,61 @@ def test_reconstruction_ratio_slider_changes_masked_panel(mae):
     np.testing.assert_allclose(ex.panels['reconstruction + visible'][vis], ex.panels['original'][vis], atol=1e-5)
     o = ex.panels['original'].copy(); ex.index.value = 3
     assert not np.allclose(o, ex.panels['original'])
+
+# ---- time series, motion and scenes (issue 17 and 19 modalities)
+@pytest.fixture(scope='module')
+def timed():
+    rng = np.random.default_rng(1)
+    parents = np.array([-1, 0, 1, 1, 0])
+    scene = dict(image=rng.random((32, 32, 3)), boxes=np.array([[0, 0, 10, 10], [12, 12, 30, 28]]), words='a red bag by a boot'.split())
+    return [Sample('signal', rng.normal(size=(3, 256)), 'eeg'), Sample('motion', dict(positions=rng.normal(size=(20, 5, 3)), parents=parents), 'walk'),
+            Sample('scene', scene, 'scene')]
+
+def test_time_and_scene_maskers(timed):
+    for s in timed:
+        for m in MASKERS[s.modality]:
+            ms = mask_sample(s, m, ratio=0.5, size=4, seed=2)
+            assert ms.mask.any() and torch.equal(ms.elements, mask_sample(s, m, ratio=0.5, size=4, seed=2).elements)
+    seg = mask_sample(timed[0], 'segments', ratio=0.5, size=32).elements
+    assert seg.shape == (3, 256) and (seg == seg[:1]).all() and seg.float().mean() == 0.5
+    fut = mask_sample(timed[1], 'future', ratio=0.25).elements
+    assert fut[:, 0].tolist() == [t >= 15 for t in range(20)]
+    L = 6
+    for seed in range(20):   # conditional masking hides one modality at a time, never both
+        m = mask_sample(timed[2], 'conditional', ratio=0.5, seed=seed).elements
+        assert not (m[:L].any() and m[L:].any()) and m.any()
+    joint = mask_sample(timed[2], 'joint', ratio=0.5, seed=0).elements
+    assert joint[:L].sum() == 3 and joint[L:].sum() == 1
+
+def test_time_and_scene_explorer(timed):
+    ex = MaskExplorer(timed, ratio=0.5)
+    assert ex.stats['unit'] == 'segments' and bytes(ex.image.value).startswith(PNG)
+    ex.sample.value = 1
+    assert ex.masker.options == MASKERS['motion'] and ex.size.max == 20
+    ex.sample.value = 2
+    assert ex.size.disabled and ex.stats['total'] == 8
+
+def test_time_and_scene_bad_input(timed):
+    with pytest.raises(ValueError, match='do not fit'): Sample('scene', dict(image=np.zeros((8, 8)), boxes=[[0, 0, 9, 4]], words=['a']))
+    with pytest.raises(ValueError, match='words'): Sample('scene', dict(image=np.zeros((8, 8)), boxes=[[0, 0, 4, 4]], words='a bag'))
+    with pytest.raises(ValueError, match='parents'): Sample('motion', dict(positions=np.zeros((4, 2, 3)), parents=[-1, 2]))
+    with pytest.raises(ValueError, match=r'\(T,\) or \(C, T\)'): Sample('signal', np.zeros((2, 2, 2)))
+
+def test_word_to_region_attention(timed):
+    scene = timed[2].data
+    att = [torch.softmax(torch.randn(1, 2, 6, 2, generator=torch.Generator().manual_seed(0)), -1)]
+    ex = AttentionExplorer(att, tokens=scene['words'], image=scene['image'], boxes=scene['boxes'])
+    ex.query.value = 2
+    assert ex.row.shape == (2,) and ex.row.sum() == pytest.approx(1.0, abs=1e-5)
+    assert "'bag'" in ex.figure.axes[1].get_title()
+    with pytest.raises(ValueError, match='expected 2 boxes'): AttentionExplorer(att, tokens=scene['words'], image=scene['image'], boxes=scene['boxes'][:1])
+    with pytest.raises(ValueError, match='without tokens'): AttentionExplorer(att, image=scene['image'], boxes=scene['boxes'])
+    with pytest.raises(ValueError, match=r'\(B, H, L, L\)'): AttentionExplorer(att, tokens=scene['words'])
+
+def test_frame_reconstruction():
+    true = torch.rand(2, 6, 8, 8); hidden = torch.zeros(2, 6, dtype=torch.bool); hidden[:, 2:4] = True
+    pred = true.clone(); pred[:, 2:4] = 0
+    ex = ReconstructionExplorer.frames(true, pred, hidden, shown=4)
+    assert ex.stats['mse_visible'] == 0 and ex.stats['mse_hidden'] == pytest.approx(float((true[0, 2:4] ** 2).mean()), rel=1e-5)
+    assert ex.start.max == 2
+    with pytest.raises(ValueError, match='hidden is'): ReconstructionExplorer.frames(true, pred, hidden[:, :3])
