@@ -11,14 +11,14 @@ from .checks import check_choice, check_finite, check_ids, check_positive
 from .config import get_settings, repo_root
 
 # %% auto #0
-__all__ = ['SPLITS', 'ERAS', 'SPECIAL_TOKENS', 'SEG_CLASSES', 'FASHION_GROUPS', 'DIRECTIONS', 'SPEEDS', 'SLEEP_STAGES',
-           'SLEEP_TRANSITIONS', 'SHAPES', 'PARTS', 'GRAPHS', 'PENGUIN_NUMERIC', 'TABLES', 'POSITIONS', 'SKILLS',
-           'STATS', 'data_dir', 'sample_path', 'manifest_entry', 'verify_sample', 'load_sotu', 'load_tokenizer',
-           'CharTokenizer', 'load_python_functions', 'load_digits', 'load_fashion_mnist', 'load_photo_crops',
-           'compose_scenes', 'load_cat_frames', 'moving_sprites', 'load_eeg', 'sleep_eeg', 'load_motorcycle',
-           'load_bunny', 'primitive_shapes', 'load_graph', 'load_molecules', 'load_proteins', 'load_penguins',
-           'load_table', 'load_lineups', 'simulate_league', 'parse_bvh', 'bvh_positions', 'load_mocap',
-           'load_every_sample']
+__all__ = ['SPLITS', 'ERAS', 'SPECIAL_TOKENS', 'SEG_CLASSES', 'FASHION_GROUPS', 'SCENE_CLASSES', 'SCENE_COLOURS', 'SCENE_SIZES',
+           'SCENE_WORDS', 'DIRECTIONS', 'SPEEDS', 'SLEEP_STAGES', 'SLEEP_TRANSITIONS', 'SHAPES', 'PARTS', 'GRAPHS',
+           'PENGUIN_NUMERIC', 'TABLES', 'POSITIONS', 'SKILLS', 'STATS', 'data_dir', 'sample_path', 'manifest_entry',
+           'verify_sample', 'load_sotu', 'load_tokenizer', 'CharTokenizer', 'load_python_functions', 'load_digits',
+           'load_fashion_mnist', 'load_photo_crops', 'compose_scenes', 'scenes', 'load_cat_frames', 'moving_sprites',
+           'load_eeg', 'sleep_eeg', 'load_motorcycle', 'load_bunny', 'primitive_shapes', 'load_graph', 'load_molecules',
+           'load_proteins', 'load_penguins', 'load_table', 'load_lineups', 'simulate_league', 'parse_bvh',
+           'bvh_positions', 'load_mocap', 'load_every_sample']
 
 # %% ../nbs/01_data.ipynb #cc023039
 def data_dir() -> Path:
@@ -239,6 +239,130 @@ def compose_scenes(
             images[i, r:r + item_size, c:c + item_size][fg] = it[fg]
             labels[i, r:r + item_size, c:c + item_size][fg] = item_classes[pick[i, j]]
     return dict(images=images[:, None], labels=labels)
+
+# %% ../nbs/01_data.ipynb #321c0bca
+import functools
+SCENE_CLASSES = ('tshirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'boot')
+SCENE_COLOURS = ('red', 'green', 'blue', 'yellow', 'white')
+SCENE_SIZES = ('small', 'large')
+_SCENE_RGB = ((1., .2, .2), (.2, 1., .2), (.3, .45, 1.), (1., 1., .2), (1., 1., 1.))  # the tint of each colour
+_SCENE_PX = (12, 20)                                                                  # side of a small, large garment
+_SCENE_NUMBERS = ('one', 'two', 'three', 'four', 'five', 'six')
+_SCENE_RELATIONS = ('left', 'right', 'above', 'below')   # 'left of', 'right of', 'above', 'below'
+SCENE_WORDS = (SCENE_CLASSES + SCENE_COLOURS + SCENE_SIZES + _SCENE_NUMBERS + _SCENE_RELATIONS
+               + ('a', 'and', 'of', 'the', 'what', 'colour', 'size', 'is', 'there', 'how', 'many', 'objects',
+                  'are', 'yes', 'no', '?'))
+
+def _scene_relation(a, b) -> str:
+    "Where box `a` (x0, y0, x1, y1) lies with respect to box `b`, boxes that do not overlap: 'left of' ... 'below'."
+    if a[2] <= b[0]: return 'left of'
+    if a[0] >= b[2]: return 'right of'
+    return 'above' if a[3] <= b[1] else 'below'
+
+def _place(rng, sides, canvas, tries=64):
+    "Corners (k, 2) as (x0, y0) of squares of `sides` that do not overlap, or None: largest first, `tries` places each."
+    xy, placed = np.zeros((len(sides), 2), np.int64), []
+    for j in np.argsort(sides, kind='stable')[::-1]:
+        cand = rng.integers(0, canvas - sides[j] + 1, size=(tries, 2))
+        ok = np.ones(tries, bool)
+        for p in placed:
+            apart = (cand + sides[j] <= xy[p]) | (xy[p] + sides[p] <= cand)   # (tries, 2)
+            ok &= apart.any(1)
+        good = np.flatnonzero(ok)
+        if len(good) == 0: return None
+        xy[j] = cand[good[0]]; placed.append(j)
+    return xy
+
+@functools.lru_cache(maxsize=4)
+def _scene_garments(split: str):
+    "Grey garments of the split at both sizes: {px: (N, px, px) float in [0, 1]}, and their (N,) labels."
+    import torch
+    import torch.nn.functional as F
+    fm = load_fashion_mnist()
+    sl = slice(0, 800) if split == 'train' else slice(800, 1000)
+    g = torch.tensor(fm['images'][sl], dtype=torch.float32)[:, None] / 255.0
+    small = {px: F.interpolate(g, size=(px, px), mode='bilinear', antialias=True)[:, 0].clamp(0, 1)
+             for px in _SCENE_PX}
+    return small, fm['labels'][sl]
+
+def _scene_question(rng, objs):
+    "One question about the scene graph `objs` and its one-word answer."
+    names = [o['name'] for o in objs]
+    kinds = ['colour', 'size', 'count', 'exist', 'relation']
+    while True:
+        kind = kinds[rng.integers(len(kinds))]
+        o = objs[rng.integers(len(objs))]
+        if kind == 'colour': return f"what colour is the {o['name']} ?", o['colour']
+        if kind == 'size': return f"what size is the {o['name']} ?", o['size']
+        if kind == 'count': return 'how many objects are there ?', _SCENE_NUMBERS[len(objs) - 1]
+        if kind == 'exist':
+            if rng.random() < 0.5: return f"is there a {o['name']} ?", 'yes'
+            absent = [c for c in SCENE_CLASSES if c not in names]
+            return f"is there a {absent[rng.integers(len(absent))]} ?", 'no'
+        rel = ('left of', 'right of', 'above', 'below')[rng.integers(4)]
+        hits = [p for p in objs if p is not o and _scene_relation(p['box'], o['box']) == rel]
+        if len(hits) == 1: return f"what is {rel} the {o['name']} ?", hits[0]['name']
+        # no single answer: draw another question
+
+def scenes(
+    n: int,                              # how many scenes
+    *,
+    canvas: int = 48,                    # side of the square picture, pixels
+    objects: tuple = (2, 4),             # fewest and most garments in a scene (both included)
+    rules=None,                          # optional sequence of (a, b) class pairs: every scene holds one pair
+    split: str = 'train',                # 'train': garments 0-799 of load_fashion_mnist; 'test': 800-999 (unseen)
+    seed: int = 0,                       # seeds everything: classes, colours, sizes, garments, places, texts
+) -> dict:
+    """`n` coloured scenes of Fashion-MNIST garments with their scene graph, a caption and a question each.
+    Returns `images` (n, 3, canvas, canvas) float32 tensor in [0, 1]; `objects` list (n) of lists of dicts with
+    `cls`, `name`, `colour`, `size`, `box` (x0, y0, x1, y1); `captions`, `questions`, `answers` lists (n) of str;
+    `rule` list (n) of the (a, b) pair each scene was drawn from, or None. Same seed, same scenes."""
+    import torch
+    check_positive('n', n, integer=True)
+    check_positive('seed', seed, integer=True, allow_zero=True)
+    check_choice('split', split, ('train', 'test'))
+    if (not isinstance(objects, (tuple, list)) or len(objects) != 2
+            or not all(isinstance(k, int) and not isinstance(k, bool) for k in objects)
+            or not 1 <= objects[0] <= objects[1] <= 4):
+        raise ValueError(f"objects = {objects!r}; expected a (fewest, most) pair of ints with 1 <= fewest <= most <= 4")
+    if isinstance(canvas, bool) or not isinstance(canvas, int) or canvas < 2 * max(_SCENE_PX):
+        raise ValueError(f"canvas = {canvas!r}; expected an int >= {2 * max(_SCENE_PX)} pixels")
+    if rules is not None:
+        rules = [tuple(r) if hasattr(r, '__len__') else r for r in _items(rules)]
+        ok = len(rules) > 0 and all(isinstance(r, tuple) and len(r) == 2 and r[0] != r[1]
+                                    and all(isinstance(c, numbers.Integral) and 0 <= c < 10 for c in r) for r in rules)
+        if not ok: raise ValueError(f"rules = {rules!r:.80}; expected a non-empty sequence of (a, b) pairs of "
+                                    "different class ids in 0-9")
+        if objects[0] < 2: raise ValueError(f"objects = {objects!r}; expected fewest >= 2 when rules are given")
+        rules = [(int(a), int(b)) for a, b in rules]
+    garments, labels = _scene_garments(split)
+    by_class = [np.flatnonzero(labels == c) for c in range(10)]
+    rng = np.random.default_rng(seed)
+    images = torch.zeros(n, 3, canvas, canvas)
+    out = dict(objects=[], captions=[], questions=[], answers=[], rule=[])
+    for i in range(n):
+        k = int(rng.integers(objects[0], objects[1] + 1))
+        rule = rules[rng.integers(len(rules))] if rules else None
+        first = list(rule) if rule else []
+        rest = rng.permutation([c for c in range(10) if c not in first])[:k - len(first)].tolist()
+        classes = [first[j] for j in rng.permutation(len(first))] + rest if first else rest
+        sides = rng.integers(0, 2, k)
+        while (xy := _place(rng, [_SCENE_PX[s] for s in sides], canvas)) is None:
+            sides = np.minimum(sides, rng.integers(0, 2, k))   # too crowded: shrink some garments
+        objs = []
+        for c, s, (x, y) in zip(classes, sides, xy.tolist()):
+            col, px = int(rng.integers(len(SCENE_COLOURS))), _SCENE_PX[s]
+            g = garments[px][by_class[c][rng.integers(len(by_class[c]))]]
+            images[i, :, y:y + px, x:x + px] = g[None] * torch.tensor(_SCENE_RGB[col])[:, None, None]
+            objs.append(dict(cls=c, name=SCENE_CLASSES[c], colour=SCENE_COLOURS[col], size=SCENE_SIZES[s],
+                             box=(x, y, x + px, y + px)))
+        desc = [f"a {o['size']} {o['colour']} {o['name']}" for o in objs]
+        cap = desc[0] if k == 1 else f"{desc[0]} {_scene_relation(objs[0]['box'], objs[1]['box'])} {desc[1]}"
+        cap += ''.join(f" and {d}" for d in desc[2:])
+        q, a = _scene_question(rng, objs)
+        for key, v in zip(('objects', 'captions', 'questions', 'answers', 'rule'), (objs, cap, q, a, rule)):
+            out[key].append(v)
+    return dict(images=images, **out)
 
 # %% ../nbs/01_data.ipynb #a1c3688c
 def load_cat_frames() -> np.ndarray:
