@@ -1,5 +1,6 @@
-"""mpkit.diffusion: the schedule, the forward process and one reverse step equal diffusers' DDPMScheduler;
-masked training and sampling keep the given part; bad input raises ValueError naming the argument."""
+"""mpkit.diffusion: the schedule, the forward process and one reverse step equal diffusers'
+DDPMScheduler; masked training and sampling keep the given part; bad input raises ValueError naming
+the argument."""
 import pytest
 import torch
 from diffusers import DDPMScheduler
@@ -12,12 +13,13 @@ KINDS = {'linear': 'linear', 'cosine': 'squaredcos_cap_v2'}
 def pair(kind, steps=1000, beta_start=1e-4, beta_end=0.02):
     ours = DDPMSchedule(steps, beta_start=beta_start, beta_end=beta_end, kind=kind)
     theirs = DDPMScheduler(num_train_timesteps=steps, beta_start=beta_start, beta_end=beta_end,
-                           beta_schedule=KINDS[kind], variance_type='fixed_small', clip_sample=False,
-                           prediction_type='epsilon')
+                           beta_schedule=KINDS[kind], variance_type='fixed_small',
+                           clip_sample=False, prediction_type='epsilon')
     return ours, theirs
 
 
-@pytest.mark.parametrize('kind,steps,b0,b1', [('linear', 1000, 1e-4, 0.02), ('cosine', 1000, 1e-4, 0.02),
+@pytest.mark.parametrize('kind,steps,b0,b1', [('linear', 1000, 1e-4, 0.02),
+                                              ('cosine', 1000, 1e-4, 0.02),
                                               ('linear', 100, 1e-3, 0.2), ('cosine', 50, 1e-4, 0.02)])
 def test_schedule_equals_diffusers(kind, steps, b0, b1):
     ours, theirs = pair(kind, steps, b0, b1)
@@ -26,8 +28,10 @@ def test_schedule_equals_diffusers(kind, steps, b0, b1):
     torch.testing.assert_close(ours.alphas, theirs.alphas, rtol=0, atol=0)
     torch.testing.assert_close(ours.alphas_cumprod, theirs.alphas_cumprod, rtol=0, atol=0)
     variance = torch.stack([theirs._get_variance(t) for t in range(steps)])
-    torch.testing.assert_close(ours.posterior_variance.clamp(min=1e-20), variance, rtol=1e-6, atol=1e-12)
-    assert ours.alphas_cumprod_prev[0] == 1 and torch.equal(ours.alphas_cumprod_prev[1:], ours.alphas_cumprod[:-1])
+    torch.testing.assert_close(ours.posterior_variance.clamp(min=1e-20), variance,
+                               rtol=1e-6, atol=1e-12)
+    assert ours.alphas_cumprod_prev[0] == 1
+    assert torch.equal(ours.alphas_cumprod_prev[1:], ours.alphas_cumprod[:-1])
 
 
 @pytest.mark.parametrize('kind', ['linear', 'cosine'])
@@ -36,7 +40,8 @@ def test_add_noise_and_step_equal_diffusers(kind):
     g = torch.Generator().manual_seed(0)
     x0, noise = torch.randn(6, 3, 8, generator=g), torch.randn(6, 3, 8, generator=g)
     t = torch.tensor([0, 1, 10, 500, 998, 999])
-    torch.testing.assert_close(ours.add_noise(x0, noise, t), theirs.add_noise(x0, noise, t), rtol=0, atol=0)
+    torch.testing.assert_close(ours.add_noise(x0, noise, t), theirs.add_noise(x0, noise, t),
+                               rtol=0, atol=0)
     x_t, eps = torch.randn(6, 3, 8, generator=g), torch.randn(6, 3, 8, generator=g)
     for step in (999, 998, 500, 10, 1, 0):
         a = ours.step(eps, step, x_t, generator=torch.Generator().manual_seed(step))
