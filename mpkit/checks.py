@@ -255,6 +255,15 @@ def _read_docs(obj):
     """The parameters of function or class `obj` (a class: its `__init__`'s without `self`, or its fields),
     {name: comment} and the comment after the signature."""
     record = inspect.isclass(obj) and (dataclasses.is_dataclass(obj) or hasattr(obj, '_fields'))
+    if record and len([c for c in obj.__mro__ if dataclasses.is_dataclass(c)]) > 1:
+        # a dataclass that extends another: each field's comment is in the class that declares it
+        docs = {}
+        for cls in reversed([c for c in obj.__mro__ if dataclasses.is_dataclass(c)]):
+            lines, start = _class_start(cls)
+            if not lines or start is None: continue
+            names, comments, _ = _scan(lines, start, fields=True)
+            docs.update({name: _comment(row, names, comments) for row, name in names.items()})
+        return list(inspect.signature(obj).parameters.values()), docs, None
     if record:
         (lines, start), sig = _class_start(obj), inspect.signature(obj)
     else:

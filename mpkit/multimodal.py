@@ -119,9 +119,9 @@ def scene_regions(
 @dataclass
 class MultimodalOutput(Output):
     "An `Output` with the two modalities apart: `text` (B, L, D), `image` (B, R, D), `pooled` (B, D) (the [CLS])."
-    text: torch.Tensor | None = None
-    image: torch.Tensor | None = None
-    pooled: torch.Tensor | None = None
+    text: torch.Tensor | None = None    # (B, L, D): the words' final states
+    image: torch.Tensor | None = None   # (B, R, D): the regions' final states
+    pooled: torch.Tensor | None = None  # (B, D): the [CLS] state, what matching and QA heads read
 
 def _check_inputs(m, ids, pad, regions, region_pad, word_mask, region_mask):
     "Refuse inputs whose shapes or types do not fit the encoder `m`."
@@ -198,7 +198,11 @@ class SingleStreamEncoder(_Embed):
 class CrossModalLayer(nn.Module):
     """LXMERT's cross-modality layer: words attend to regions and regions to words (core `CrossAttention`), then
     each stream has its own self-attention block (core `Block`). Returns (words, regions, word-to-region weights)."""
-    def __init__(self, dim: int, heads: int):
+    def __init__(
+        self,
+        dim: int,    # token width of both streams
+        heads: int,  # attention heads (dim must divide by it)
+    ):
         super().__init__()
         self.norm_l, self.norm_r = nn.LayerNorm(dim), nn.LayerNorm(dim)
         self.l2r, self.r2l = CrossAttention(dim, heads), CrossAttention(dim, heads)
@@ -247,7 +251,9 @@ class TwoStreamEncoder(_Embed):
                                 attentions=maps if return_attention else None, mask=word_mask,
                                 extras=dict(word_mask=word_mask, region_mask=region_mask))
 
-def word_region_attention(out: MultimodalOutput) -> torch.Tensor:
+def word_region_attention(
+    out: MultimodalOutput,  # an encoder's output, run with return_attention=True
+) -> torch.Tensor:
     """Head-averaged attention from each word to each region in the last layer: (B, L, R), each row summing to 1
     over the regions (a single stream's word-to-region block is renormalised). Needs `return_attention=True`."""
     if not isinstance(out, MultimodalOutput) or not out.attentions or out.attentions[-1] is None:
@@ -284,7 +290,11 @@ def itm_pairs(
 
 class MaskedWordHead(nn.Sequential):
     "Masked language modelling: `(B, L, dim)` -> `(B, L, vocab_size)` logits (dense, GELU, LayerNorm, linear as BERT)."
-    def __init__(self, dim: int, vocab_size: int):
+    def __init__(
+        self,
+        dim: int,         # the encoder's width
+        vocab_size: int,  # words to score, e.g. len(WordVocab())
+    ):
         check_positive('dim', dim, integer=True)
         check_positive('vocab_size', vocab_size, integer=True)
         super().__init__(nn.Linear(dim, dim), nn.GELU(), nn.LayerNorm(dim), nn.Linear(dim, vocab_size))

@@ -23,6 +23,7 @@ import mpkit
 import networkx as nx
 from mpkit import audio, checks, claims, config, data, explorers, graphs, losses, masking, models, papers
 from mpkit import points, probes, results, targets, text, train
+from mpkit import diffusion, multimodal, ssm
 
 PACKAGE = Path(mpkit.__file__).resolve().parent
 
@@ -172,6 +173,14 @@ MODULES = {
         ],
     },
     'data': {
+        'scenes': [
+            lambda: data.scenes(0),
+            lambda: data.scenes(2, objects=(3, 2)),
+            lambda: data.scenes(2, canvas=10),
+            lambda: data.scenes(2, rules=[(1, 1)]),
+            lambda: data.scenes(2, rules=[(1, 2)], objects=(1, 3)),
+            lambda: data.scenes(2, split='valid'),
+        ],
         'compose_scenes': [
             lambda: data.compose_scenes(torch.rand(4, 8), torch.ones(4, dtype=torch.long), 2),
             lambda: data.compose_scenes(torch.full((4, 8, 8), float('nan')), torch.ones(4, dtype=torch.long), 2),
@@ -921,6 +930,102 @@ MODULES = {
             lambda: points.local_geometry(torch.rand(1, 8, 2), XYZ[:, :2], 3),
         ],
     },
+    'diffusion': {
+        'DDPMSchedule': [
+            lambda: diffusion.DDPMSchedule(0),
+            lambda: diffusion.DDPMSchedule(10, beta_end=1.5),
+            lambda: diffusion.DDPMSchedule(10, kind='sigmoid'),
+            lambda: diffusion.DDPMSchedule(10).add_noise(torch.rand(2, 3), torch.rand(2, 4), 1),
+            lambda: diffusion.DDPMSchedule(10).add_noise(torch.rand(2, 3), torch.rand(2, 3), 10),
+            lambda: diffusion.DDPMSchedule(10).step(torch.rand(2, 3), -1, torch.rand(2, 3)),
+            lambda: diffusion.DDPMSchedule(10).predict_x0(torch.rand(2, 3), torch.rand(2, 3), torch.zeros(3, dtype=torch.long)),
+        ],
+        'timestep_embedding': [
+            lambda: diffusion.timestep_embedding(torch.zeros(2, 2), 8),
+            lambda: diffusion.timestep_embedding(torch.zeros(2), 0),
+        ],
+        'diffusion_loss': [
+            lambda: diffusion.diffusion_loss(lambda x, t, m: x, torch.zeros(2, 3, dtype=torch.long), diffusion.DDPMSchedule(10)),
+            lambda: diffusion.diffusion_loss(lambda x, t, m: x, torch.rand(2, 3), diffusion.DDPMSchedule(10), mask=torch.ones(2, 4, dtype=torch.bool)),
+            lambda: diffusion.diffusion_loss(lambda x, t, m: x, torch.rand(2, 3), diffusion.DDPMSchedule(10), mask=torch.zeros(2, 3, dtype=torch.bool)),
+            lambda: diffusion.diffusion_loss(lambda x, t, m: x[:, :2], torch.rand(2, 3), diffusion.DDPMSchedule(10)),
+            lambda: diffusion.diffusion_loss('denoiser', torch.rand(2, 3), diffusion.DDPMSchedule(10)),
+            lambda: diffusion.diffusion_loss(lambda x, t, m: x, torch.full((2, 3), float('nan')), diffusion.DDPMSchedule(10)),
+        ],
+        'sample': [
+            lambda: diffusion.sample(lambda x, t, m: x, diffusion.DDPMSchedule(10), (0, 3)),
+            lambda: diffusion.sample(lambda x, t, m: x, diffusion.DDPMSchedule(10), (2, 3), replace='copy'),
+            lambda: diffusion.sample(lambda x, t, m: x, diffusion.DDPMSchedule(10), (2, 3), x0=torch.rand(2, 3)),
+            lambda: diffusion.sample(lambda x, t, m: x, diffusion.DDPMSchedule(10), (2, 3), x0=torch.rand(2, 4), mask=torch.ones(2, 4, dtype=torch.bool)),
+            lambda: diffusion.sample(lambda x, t, m: x, 'schedule', (2, 3)),
+        ],
+    },
+    'ssm': {
+        'linear_scan': [
+            lambda: ssm.linear_scan(torch.rand(2, 5), torch.rand(2, 4)),
+            lambda: ssm.linear_scan(torch.rand(5), torch.rand(5)),
+            lambda: ssm.linear_scan([1.0], torch.rand(2, 5)),
+        ],
+        'DiagonalSSM': [
+            lambda: ssm.DiagonalSSM(0),
+            lambda: ssm.DiagonalSSM(4, state=0),
+            lambda: ssm.DiagonalSSM(4, dt_min=0.5, dt_max=0.1),
+            lambda: ssm.DiagonalSSM(4)(torch.rand(2, 7, 3)),
+        ],
+        'SSMBlock': [
+            lambda: ssm.SSMBlock(0),
+            lambda: ssm.SSMBlock(4, expand=0),
+            lambda: ssm.SSMBlock(4)(torch.rand(2, 7)),
+        ],
+        'SSMEncoder': [
+            lambda: ssm.SSMEncoder(0, 8, 1),
+            lambda: ssm.SSMEncoder(3, 8, 0),
+            lambda: ssm.SSMEncoder(3, 8, 1)(torch.rand(2, 7, 4)),
+        ],
+    },
+    'multimodal': {
+        'WordVocab': [
+            lambda: multimodal.WordVocab().encode(3),
+            lambda: multimodal.WordVocab().decode([0, 10_000]),
+        ],
+        'caption_batch': [
+            lambda: multimodal.caption_batch([], multimodal.WordVocab()),
+            lambda: multimodal.caption_batch('a red bag', multimodal.WordVocab()),
+            lambda: multimodal.caption_batch(['a red bag'], multimodal.WordVocab(), max_len=1),
+        ],
+        'region_features': [
+            lambda: multimodal.region_features(torch.rand(2, 3, 16), torch.zeros(2, 1, 4, dtype=torch.long)),
+            lambda: multimodal.region_features(torch.rand(2, 3, 16, 16), torch.zeros(3, 1, 4, dtype=torch.long)),
+        ],
+        'scene_regions': [
+            lambda: multimodal.scene_regions({'images': torch.rand(1, 3, 48, 48)}),
+            lambda: multimodal.scene_regions(data.scenes(1), max_regions=0),
+        ],
+        'SingleStreamEncoder': [
+            lambda: multimodal.SingleStreamEncoder(0, 197),
+            lambda: multimodal.SingleStreamEncoder(40, 4),
+            lambda: multimodal.SingleStreamEncoder(40, 197, max_len=4)(
+                torch.ones(1, 6, dtype=torch.long), torch.zeros(1, 6, dtype=torch.bool),
+                torch.rand(1, 2, 197), torch.zeros(1, 2, dtype=torch.bool)),
+        ],
+        'CrossModalLayer': [lambda: multimodal.CrossModalLayer(10, 3)],
+        'TwoStreamEncoder': [
+            lambda: multimodal.TwoStreamEncoder(40, 197, depth_x=0),
+            lambda: multimodal.TwoStreamEncoder(40, 197)(
+                torch.ones(1, 6, dtype=torch.long), torch.zeros(1, 6, dtype=torch.bool),
+                torch.rand(1, 2, 100), torch.zeros(1, 2, dtype=torch.bool)),
+        ],
+        'word_region_attention': [lambda: multimodal.word_region_attention(models.Output())],
+        'ITMHead': [lambda: multimodal.ITMHead(0)],
+        'itm_pairs': [lambda: multimodal.itm_pairs(1), lambda: multimodal.itm_pairs(0)],
+        'MaskedWordHead': [lambda: multimodal.MaskedWordHead(0, 10), lambda: multimodal.MaskedWordHead(8, 0)],
+        'RegionHeads': [lambda: multimodal.RegionHeads(8, 0)],
+        'sinkhorn_plan': [
+            lambda: multimodal.sinkhorn_plan(torch.rand(3)),
+            lambda: multimodal.sinkhorn_plan(torch.rand(2, 3), eps=0.0),
+            lambda: multimodal.sinkhorn_plan(torch.rand(1, 2, 3), a=torch.tensor([[-1.0, 2.0]])),
+        ],
+    },
     'graphs': {
         'eulerize': [
             lambda: graphs.eulerize(nx.Graph([(0, 1), (2, 3)])),
@@ -1027,6 +1132,10 @@ EXEMPT = {
             name: 'a constant'
             for name in (
                 'SPLITS',
+                'SCENE_CLASSES',
+                'SCENE_COLOURS',
+                'SCENE_SIZES',
+                'SCENE_WORDS',
                 'ERAS',
                 'SPECIAL_TOKENS',
                 'DIRECTIONS',
@@ -1107,6 +1216,10 @@ EXEMPT = {
     },
     'points': {'LocalGeometry': 'a NamedTuple container of the outputs of local_geometry'},
     'graphs': {name: 'a constant: a token or its prefix' for name in ('SEP_TOKEN', 'EDGE_PREFIX')},
+    'diffusion': {'Denoiser': 'a type alias: the signature a denoiser has'},
+    'ssm': {},
+    'multimodal': {'MM_SPECIAL': 'a constant: the special words',
+                   'MultimodalOutput': "a dataclass container of a multimodal encoder's outputs"},
     'text': {
         **{name: 'a constant: a special id' for name in ('PAD', 'UNK', 'CLS', 'SEP', 'MASK', 'SPECIAL_IDS')},
         'TokenBatch': 'a NamedTuple container of the outputs of pad_batch',
