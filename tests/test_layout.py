@@ -83,7 +83,7 @@ def test_a_method_notebook_imports_only_the_core_and_its_baseline(nb):
     cells = json.loads(nb.read_text())['cells']
     code = '\n'.join(''.join(c['source']) for c in cells if c['cell_type'] == 'code')
     code = '\n'.join(l for l in code.splitlines() if not l.lstrip().startswith(('%', '!', '#|')))
-    exp = re.search(r'#\| default_exp methods\.(\w+)\.(\w+)', ''.join(''.join(c['source']) for c in cells))
+    exp = re.search(r'#\| default_exp methods\.(\w+)\.(\w+)', '\n'.join(''.join(c['source']) for c in cells))
     assert exp and exp.group(1) == nb.parent.name, f'{nb.name} exports no method module of the {nb.parent.name} family'
     key = exp.group(2)
     parts = ['mpkit', 'methods', FAMILY[key], key]
