@@ -12,7 +12,7 @@ import torch
 from .checks import (check_choice, check_finite, check_nonempty, check_positive,
                           check_ratio)
 from .masking import (random_mask, bernoulli_mask, span_mask, whole_word_mask, block_mask, simmim_mask,
-                           tube_mask, time_mask, freq_mask, HIDDEN_COLOUR, hidden_cmap)
+                           tube_mask, time_mask, freq_mask, HIDDEN_COLOUR, hidden_cmap, units_cmap)
 
 # %% auto #0
 __all__ = ['MODALITIES', 'MASKERS', 'DEFAULT_SIZES', 'CLUSTER_METHODS', 'Sample', 'MaskedSample', 'mask_sample', 'draw_masked',
@@ -357,7 +357,7 @@ def _draw_tokens(ax, tokens, hidden, *, per_row=8):
 def _draw_points(fig, pos, xyz, colour, hidden, title):
     ax = fig.add_subplot(*pos, projection='3d')
     vis = ~hidden
-    ax.scatter(*xyz[vis].T, c=colour[vis] % 18 + 2, cmap='tab20', s=5, vmin=0, vmax=19)   # tab20 without its blues
+    ax.scatter(*xyz[vis].T, c=colour[vis] % 18, cmap=units_cmap(), s=5, vmin=0, vmax=17)
     ax.scatter(*xyz[hidden].T, c=HIDDEN_COLOUR, s=2, alpha=0.6)
     ax.set_title(title, fontsize=9); ax.set_axis_off()
     return ax
@@ -859,7 +859,7 @@ def _cluster_view(N, spectrogram, images, patch, points):
     return ('none',)
 
 def _draw_units(fig, view, units, k):
-    "The view with every unit coloured by its cluster (tab20)."
+    "The view with every unit coloured by its cluster (`units_cmap`: never the hidden blue)."
     kind = view[0]
     if kind == 'points': return _draw_points(fig, (1, 2, 1), view[1], units, np.zeros(len(units), bool), 'units over points')
     if kind == 'images':
@@ -868,7 +868,7 @@ def _draw_units(fig, view, units, k):
         for j in range(n):
             ax = fig.add_subplot(2, 2 * n, 1 + j) if n > 1 else fig.add_subplot(1, 2, 1)
             ax.imshow(_unit_range(imgs[j]), cmap='gray', extent=(0, gw, gh, 0))
-            ax.imshow(units[j * per:(j + 1) * per].reshape(gh, gw), cmap='tab20', vmin=0, vmax=19, alpha=0.5,
+            ax.imshow(units[j * per:(j + 1) * per].reshape(gh, gw) % 18, cmap=units_cmap(), vmin=0, vmax=17, alpha=0.5,
                       extent=(0, gw, gh, 0), interpolation='nearest')
             ax.axis('off')
         return ax
@@ -878,7 +878,8 @@ def _draw_units(fig, view, units, k):
         ax.imshow(view[1], cmap='magma', origin='lower', aspect='auto'); ax.set_xticks([]); ax.set_ylabel('mel bin')
     band = fig.add_subplot(gs[1, 0])
     T = view[1].shape[1] if kind == 'spectrogram' else len(units)
-    band.imshow(units[None], cmap='tab20', vmin=0, vmax=19, aspect='auto', interpolation='nearest', extent=(0, T, 0, 1))
+    band.imshow(units[None] % 18, cmap=units_cmap(), vmin=0, vmax=17, aspect='auto', interpolation='nearest',
+                extent=(0, T, 0, 1))
     band.set_yticks([]); band.set_xlabel('frame' if kind == 'spectrogram' else 'unit')
     return band
 

@@ -12,11 +12,11 @@ import torch.nn.functional as F
 from .checks import check_choice, check_ids, check_mask, check_nonempty, check_positive, check_ratio
 
 # %% auto #0
-__all__ = ['HIDDEN_COLOUR', 'hidden_cmap', 'show_masks', 'MaskInfo', 'random_mask', 'gather_visible', 'restore_order',
-           'copy_nearest_visible', 'bernoulli_mask', 'BertCorruption', 'bert_corrupt', 'span_length_probs',
-           'sample_span_lengths', 'span_mask', 'whole_word_mask', 'NgramMask', 'ngram_mask', 'block_mask',
-           'simmim_mask', 'tube_mask', 'time_mask', 'freq_mask', 'time_freq_mask', 'hubert_span_mask', 'mask_schedule',
-           'remask_count', 'mask_stats']
+__all__ = ['HIDDEN_COLOUR', 'hidden_cmap', 'units_cmap', 'draw_units', 'show_masks', 'MaskInfo', 'random_mask', 'gather_visible',
+           'restore_order', 'copy_nearest_visible', 'bernoulli_mask', 'BertCorruption', 'bert_corrupt',
+           'span_length_probs', 'sample_span_lengths', 'span_mask', 'whole_word_mask', 'NgramMask', 'ngram_mask',
+           'block_mask', 'simmim_mask', 'tube_mask', 'time_mask', 'freq_mask', 'time_freq_mask', 'hubert_span_mask',
+           'mask_schedule', 'remask_count', 'mask_stats']
 
 # %% ../nbs/02_masking.ipynb #c2a28502
 def _count(ratio, n):
@@ -37,6 +37,40 @@ def hidden_cmap(
     if not isinstance(name, str) or name not in matplotlib.colormaps:
         raise ValueError(f"name = {name!r:.40}; expected the name of a matplotlib colormap, e.g. 'gray' or 'magma'")
     return matplotlib.colormaps[name].with_extremes(bad=HIDDEN_COLOUR)
+
+def units_cmap():
+    """tab20 without its two blues: 18 colours for discrete units, codes and clusters (unit `u` gets colour `u % 18`),
+    never mistaken for `HIDDEN_COLOUR`."""
+    import matplotlib
+    from matplotlib.colors import ListedColormap
+    return ListedColormap(matplotlib.colormaps['tab20'].colors[2:], name='units')
+
+def draw_units(
+    ax,  # a matplotlib Axes
+    units,  # (T,) int: one unit per step; a negative unit is left blank (white)
+    *,
+    hidden=None,  # (T,) bool: steps drawn in HIDDEN_COLOUR instead of their unit; None: none
+    name=None,  # the row's label, left of it; None: no label
+):
+    """One row of discrete units: unit `u` in colour `u % 18` of `units_cmap()`, white where negative, `HIDDEN_COLOUR`
+    where `hidden`. The row spans x = 0..T, one step per unit of x."""
+    import numpy as np
+    from matplotlib.colors import to_rgba
+    u = np.asarray(units.detach().cpu() if torch.is_tensor(units) else units)
+    if u.ndim != 1 or u.size == 0 or not np.issubdtype(u.dtype, np.integer):
+        raise ValueError(f"units has shape {u.shape} and dtype {u.dtype}; expected a non-empty (T,) integer array")
+    img = np.ones((1, len(u), 4))
+    img[0, u >= 0] = units_cmap()(u[u >= 0] % 18)
+    if hidden is not None:
+        h = np.asarray(hidden.detach().cpu() if torch.is_tensor(hidden) else hidden)
+        if h.shape != u.shape or h.dtype != bool:
+            raise ValueError(f"hidden has shape {h.shape} and dtype {h.dtype}; "
+                             f"expected bool of the units' shape {u.shape}")
+        img[0, h] = to_rgba(HIDDEN_COLOUR)
+    ax.imshow(img, aspect='auto', interpolation='nearest', extent=(0, len(u), 0, 1))
+    ax.set_yticks([0.5] if name is not None else [])
+    if name is not None: ax.set_yticklabels([name], fontsize=8)
+    return ax
 
 def _mask_cmap():
     from matplotlib.colors import ListedColormap

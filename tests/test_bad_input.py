@@ -532,6 +532,11 @@ MODULES = {
         ],
         'random_mask': [lambda: masking.random_mask(0, 4), lambda: masking.random_mask(2, 4, 1.5)],
         'hidden_cmap': [lambda: masking.hidden_cmap('no such map'), lambda: masking.hidden_cmap(3)],
+        'draw_units': [
+            lambda: masking.draw_units(None, np.array([0.5, 1.0])),
+            lambda: masking.draw_units(None, np.zeros(0, dtype=int)),
+            lambda: masking.draw_units(None, np.array([0, 1]), hidden=np.array([True])),
+        ],
         'gather_visible': [
             lambda: masking.gather_visible(T, torch.zeros(2, 2)),
             lambda: masking.gather_visible(T, torch.zeros(2, dtype=torch.long)),
@@ -1196,6 +1201,7 @@ EXEMPT = {
     },
     'papers': {'PAPERS': 'a constant: the registry'},
     'masking': {
+        'units_cmap': 'takes no input',
         'HIDDEN_COLOUR': 'a constant',
         'MaskInfo': 'a NamedTuple container of the outputs of random_mask',
         'BertCorruption': 'a NamedTuple container of the outputs of bert_corrupt',

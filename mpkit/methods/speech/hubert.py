@@ -10,7 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from ...models import Output, FrameEmbed, TransformerEncoder, pad_sequences
 from ...losses import masked_cross_entropy
-from ...masking import hubert_span_mask, copy_nearest_visible
+from ...masking import hubert_span_mask, copy_nearest_visible, show_masks, draw_units
 from ...train import device_of, evaluating
 from ...checks import check_ratio, check_positive, check_mask, check_ids, check_nonempty
 

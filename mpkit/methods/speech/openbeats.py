@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 from ...models import Output, PatchEmbed, TransformerEncoder, MAEDecoder, patchify, sincos_pos_embed
-from ...masking import gather_visible, random_mask, copy_nearest_visible
+from ...masking import gather_visible, random_mask, copy_nearest_visible, units_cmap
 from ...losses import masked_cross_entropy
 from ...targets import random_projection_quantizer
 from ...targets import fit_units, label_frames
