@@ -16,9 +16,9 @@ __all__ = ['SPLITS', 'ERAS', 'SPECIAL_TOKENS', 'SEG_CLASSES', 'FASHION_GROUPS', 
            'PENGUIN_NUMERIC', 'TABLES', 'POSITIONS', 'SKILLS', 'STATS', 'data_dir', 'sample_path', 'manifest_entry',
            'verify_sample', 'load_sotu', 'load_tokenizer', 'CharTokenizer', 'load_python_functions', 'load_digits',
            'load_fashion_mnist', 'load_photo_crops', 'compose_scenes', 'scenes', 'load_cat_frames', 'moving_sprites',
-           'load_eeg', 'sleep_eeg', 'load_motorcycle', 'load_bunny', 'primitive_shapes', 'load_graph', 'load_molecules',
-           'load_proteins', 'load_penguins', 'load_table', 'load_lineups', 'simulate_league', 'parse_bvh',
-           'bvh_positions', 'load_mocap', 'load_every_sample']
+           'load_eeg', 'sleep_eeg', 'epoch_frames', 'load_motorcycle', 'load_bunny', 'primitive_shapes', 'load_graph',
+           'load_molecules', 'load_proteins', 'load_penguins', 'load_table', 'load_lineups', 'simulate_league',
+           'parse_bvh', 'bvh_positions', 'load_mocap', 'load_every_sample']
 
 # %% ../nbs/01_data.ipynb #cc023039
 def data_dir() -> Path:
@@ -471,6 +471,22 @@ def sleep_eeg(
     for _ in range(n_epochs - 1): stages.append(int(rng.choice(5, p=SLEEP_TRANSITIONS[stages[-1]])))
     sig = np.stack([_sleep_epoch(s, rng, 30 * fs, fs) for s in stages]).astype(np.float32)
     return dict(signal=sig, stage=np.array(stages, np.int64), fs=fs)
+
+# %% ../nbs/01_data.ipynb #d9c14594
+def epoch_frames(
+    x,  # (B, T) float epochs: a torch tensor or a numpy array
+    *,
+    frame: int = 64,  # samples per frame (1 s at 64 Hz)
+):  # (B, T // frame, frame), the type of x
+    "Cut epochs `x (B, T)` into `T // frame` non-overlapping frames: `(B, T // frame, frame)`; the tail is dropped."
+    if not hasattr(x, 'ndim') or not hasattr(x, 'reshape') or x.ndim != 2:
+        got = tuple(x.shape) if hasattr(x, 'shape') else type(x).__name__
+        raise ValueError(f"x has shape {got}; expected (B, T) epochs")
+    check_positive('frame', frame, integer=True)
+    if frame > x.shape[1]:
+        raise ValueError(f"frame = {frame} is longer than an epoch; expected at most {x.shape[1]} samples")
+    P = x.shape[1] // frame
+    return x[:, :P * frame].reshape(x.shape[0], P, frame)
 
 # %% ../nbs/01_data.ipynb #454623e1
 def load_motorcycle() -> dict:

@@ -216,6 +216,12 @@ MODULES = {
             lambda: data.moving_sprites(2, frames=30),
             lambda: data.moving_sprites(2, seed=-1),
         ],
+        'epoch_frames': [
+            lambda: data.epoch_frames(torch.zeros(2, 3, 4)),
+            lambda: data.epoch_frames([1.0, 2.0]),
+            lambda: data.epoch_frames(torch.zeros(2, 30), frame=64),
+            lambda: data.epoch_frames(torch.zeros(2, 30), frame=0),
+        ],
         'sleep_eeg': [
             lambda: data.sleep_eeg(0),
             lambda: data.sleep_eeg(2, fs=100.5),

@@ -2,7 +2,8 @@
 import math
 import pytest
 import torch
-from mpkit.methods.eeg.neuronet import (FrameEncoder, NeuroNet, SleepStager, epoch_frames, frame_spectrum,
+from mpkit.data import epoch_frames
+from mpkit.methods.eeg.neuronet import (FrameEncoder, NeuroNet, SleepStager, frame_spectrum,
                                         nt_xent, pretrain_neuronet, train_stager)
 
 

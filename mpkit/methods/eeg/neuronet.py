@@ -13,24 +13,7 @@ from ...models import Output, TransformerEncoder, sincos_pos_embed
 from ...ssm import SSMEncoder
 
 # %% auto #0
-__all__ = ['epoch_frames', 'frame_spectrum', 'FrameEncoder', 'nt_xent', 'NeuroNet', 'pretrain_neuronet', 'SleepStager',
-           'train_stager']
-
-# %% ../../../nbs/eeg/01_neuronet.ipynb #08a02f1a
-def epoch_frames(
-    x: torch.Tensor,  # (B, T) float epochs
-    *,
-    frame: int = 64,  # samples per frame (ours: 1 s at 64 Hz; NeuroNet: 3-s windows every 0.375 s)
-) -> torch.Tensor:  # (B, T // frame, frame)
-    "Cut epochs `x (B, T)` into `T // frame` non-overlapping frames: `(B, T // frame, frame)`."
-    if not isinstance(x, torch.Tensor) or x.ndim != 2:
-        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"x has shape {got}; expected (B, T) epochs")
-    check_positive('frame', frame, integer=True)
-    if frame > x.shape[1]:
-        raise ValueError(f"frame = {frame} is longer than an epoch; expected at most {x.shape[1]} samples")
-    P = x.shape[1] // frame
-    return x[:, :P * frame].reshape(x.shape[0], P, frame)
+__all__ = ['frame_spectrum', 'FrameEncoder', 'nt_xent', 'NeuroNet', 'pretrain_neuronet', 'SleepStager', 'train_stager']
 
 # %% ../../../nbs/eeg/01_neuronet.ipynb #69c8606a
 def frame_spectrum(
