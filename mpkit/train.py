@@ -16,8 +16,8 @@ from .checks import check_finite, check_images, check_positive, check_ratio
 
 # %% auto #0
 __all__ = ['warmup_cosine', 'init_distributed', 'shard_batch', 'to_device', 'History', 'in_notebook', 'LivePlot', 'device_of',
-           'evaluating', 'ema_update', 'fit', 'mae_batches', 'pretrain_mae', 'save_checkpoint', 'load_checkpoint',
-           'cache_key', 'model_cache_dir', 'cached_model', 'course_mae']
+           'evaluating', 'ema_update', 'fit', 'WithLoss', 'mae_batches', 'pretrain_mae', 'save_checkpoint',
+           'load_checkpoint', 'cache_key', 'model_cache_dir', 'cached_model', 'course_mae']
 
 # %% ../nbs/06_train.ipynb #d5b956bb
 def warmup_cosine(
@@ -345,6 +345,25 @@ def fit(
     if plot: plot.update(hist, force=True)
     hist.seconds = time.perf_counter() - start
     return hist
+
+# %% ../nbs/06_train.ipynb #f09937b5
+class WithLoss(nn.Module):
+    """A model and its loss, trainable by `fit`: `forward(*batch)` returns `loss_fn(model, *batch)`, a scalar.
+    The wrapped `model` is a submodule, so `fit` trains its parameters."""
+    def __init__(
+        self,
+        model: nn.Module,  # the model to train (returns logits, noise, features...)
+        loss_fn,  # `(model, *batch) -> scalar loss tensor`
+    ):
+        super().__init__()
+        if not isinstance(model, nn.Module):
+            raise ValueError(f"model is a {type(model).__name__}; expected a torch.nn.Module")
+        if not callable(loss_fn):
+            raise ValueError(f"loss_fn is a {type(loss_fn).__name__}; expected a callable (model, *batch) -> loss")
+        self.model, self.loss_fn = model, loss_fn
+
+    def forward(self, *batch):
+        return self.loss_fn(self.model, *batch)
 
 # %% ../nbs/06_train.ipynb #f6777440
 def mae_batches(

@@ -775,6 +775,7 @@ MODULES = {
         ],
     },
     'train': {
+        'WithLoss': [lambda: train.WithLoss(lambda x: x, lambda m, x: x), lambda: train.WithLoss(torch.nn.Linear(2, 2), 3)],
         'warmup_cosine': [
             lambda: train.warmup_cosine(-1, total=10, warmup=1, base_lr=1.0),
             lambda: train.warmup_cosine(0, total=0, warmup=0, base_lr=1.0),

@@ -11,6 +11,7 @@ from ...checks import check_positive
 from ...diffusion import DDPMSchedule, diffusion_loss, timestep_embedding
 from ...models import Output, TransformerEncoder, sincos_pos_embed
 from ...ssm import SSMBlock
+from ...train import WithLoss, fit
 
 # %% auto #0
 __all__ = ['log_power', 'SSMDenoiser', 'pretrain_ssmdp', 'diffusion_latents', 'LatentFusion', 'train_fusion']
@@ -92,7 +93,7 @@ def pretrain_ssmdp(
     *,
     steps: int,  # optimizer steps
     batch: int = 32,  # segments per step (ours)
-    lr: float = 2e-3,  # AdamW learning rate (ours, toy scale)
+    lr: float = 2e-3,  # peak learning rate of the core's `fit` (ours, toy scale)
     seed: int = 0,  # seed of the batches, steps and noise
 ) -> tuple[nn.Module, list[float]]:  # the denoiser (eval mode) and the loss of every step
     "Pre-train `denoiser` with DDPM's noise-prediction loss on random batches of `segments (N, T)`."
@@ -103,15 +104,11 @@ def pretrain_ssmdp(
     check_positive('steps', steps, integer=True)
     check_positive('batch', batch, integer=True)
     g = torch.Generator().manual_seed(seed)
-    opt = torch.optim.AdamW(denoiser.parameters(), lr=lr, weight_decay=0.01)
-    denoiser.train()
-    history = []
-    for _ in range(steps):
-        x0 = segments[torch.randint(len(segments), (batch,), generator=g)]
-        loss = diffusion_loss(denoiser, x0, schedule, generator=g)
-        opt.zero_grad(); loss.backward(); opt.step()
-        history.append(loss.item())
-    return denoiser.eval(), history
+    draw = lambda step: (segments[torch.randint(len(segments), (batch,), generator=g)],)
+    noise_loss = lambda den, x0: diffusion_loss(den, x0, schedule, generator=g)
+    hist = fit(WithLoss(denoiser, noise_loss), draw, steps=steps, lr=lr, progress=False,
+               live_plot=False)
+    return denoiser.eval(), hist.loss
 
 # %% ../../../nbs/eeg/02_eegdm.ipynb #a2e7a2e1
 @torch.no_grad()
@@ -187,21 +184,20 @@ def train_fusion(
     *,
     steps: int,  # optimizer steps
     batch: int = 32,  # examples per step (ours)
-    lr: float = 1e-3,  # AdamW learning rate (ours)
+    lr: float = 1e-3,  # peak learning rate of the core's `fit` (ours)
     seed: int = 0,  # seed of the batches
 ) -> nn.Module:  # the model, eval mode
-    "Train `model` on `inputs (N, ...)` -> `y (N,)` with cross-entropy on random batches."
+    "Train `model` on `inputs (N, ...)` -> `y (N,)` by cross-entropy on random batches with `fit`."
     if not isinstance(y, torch.Tensor) or y.shape != (len(inputs),) or y.dtype != torch.long:
         got = (f'{y.dtype} {tuple(y.shape)}' if isinstance(y, torch.Tensor) else type(y).__name__)
         raise ValueError(f"y is {got}; expected a ({len(inputs)},) long tensor of labels")
     check_positive('steps', steps, integer=True)
     g = torch.Generator().manual_seed(seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.05)
-    model.train()
-    for _ in range(steps):
+    def draw(step):
         i = torch.randint(len(inputs), (batch,), generator=g)
-        loss = F.cross_entropy(model(inputs[i]), y[i])
-        opt.zero_grad(); loss.backward(); opt.step()
+        return inputs[i], y[i]
+    ce = lambda m, x, labels: F.cross_entropy(m(x), labels)
+    fit(WithLoss(model, ce), draw, steps=steps, lr=lr, progress=False, live_plot=False)
     return model.eval()
 
 # %% ../../../nbs/eeg/02_eegdm.ipynb #21a4a606
