@@ -37,7 +37,8 @@ def motion_windows(
     *,
     stride: int = 1,  # frames between window starts
 ) -> torch.Tensor:  # (W, length, ...)
-    "Windows of `length` consecutive frames, one every `stride` frames: `(T, ...)` -> `(W, length, ...)`."
+    """Windows of `length` consecutive frames, one every `stride` frames:
+    `(T, ...)` -> `(W, length, ...)`."""
     check_positive('length', length, integer=True)
     check_positive('stride', stride, integer=True)
     if not isinstance(x, torch.Tensor) or x.ndim < 1 or len(x) < length:
@@ -124,7 +125,7 @@ class CoefficientMLP(nn.Module):
         layers, d = [], keep * dim + emb
         for _ in range(depth): layers += [nn.Linear(d, width), nn.SiLU()]; d = width
         self.net = nn.Sequential(*layers, nn.Linear(d, keep * dim))
-        self.skip = nn.Linear(emb, 1)                 # a step-dependent multiple of the input, added
+        self.skip = nn.Linear(emb, 1)   # a step-dependent multiple of the input, added
         nn.init.zeros_(self.skip.weight); nn.init.ones_(self.skip.bias)
 
     def forward(self, coef, t, mask=None):
@@ -146,7 +147,8 @@ def humanmac_predict(
     samples: int = 10,  # futures drawn per window (HumanMAC evaluates the best of 50)
     generator: torch.Generator | None = None,  # draws the noise; None: the global one
 ) -> torch.Tensor:  # (B, samples, N, D) frames
-    "HumanMAC's completion: `samples` DDPM samples a window, the observed frames put back each step."
+    """HumanMAC's completion: `samples` DDPM samples a window, the observed frames put back each
+    step."""
     check_positive('samples', samples, integer=True)
     given = pad_observed(observed, n_obs)
     B, n, d = given.shape
@@ -163,7 +165,8 @@ def displacement_errors(
     *,
     n_obs: int,  # observed frames: the errors are over frames n_obs .. N-1
 ) -> tuple[torch.Tensor, torch.Tensor]:  # ADE (B, S), FDE (B, S)
-    "Per window and sample: mean joint distance over the predicted frames (ADE) and at the last (FDE)."
+    """Per window and sample: mean joint distance over the predicted frames (ADE) and at the last
+    (FDE)."""
     if not isinstance(pred, torch.Tensor) or pred.ndim != 5 or pred.shape[-1] != 3:
         got = tuple(pred.shape) if isinstance(pred, torch.Tensor) else type(pred).__name__
         raise ValueError(f"pred has shape {got}; expected (B, S, N, J, 3)")
