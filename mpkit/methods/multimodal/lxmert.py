@@ -130,7 +130,7 @@ class LXMERT(nn.Module):
             if q.any(): losses['qa'] = F.cross_entropy(logits[q], answers[q])
         return Output(loss=sum(losses.values()) if losses else None, pred=logits, mask=word_mask,
                       attentions=out.attentions, hidden=out.hidden,
-                      extras=dict({k: float(v) for k, v in losses.items()}, encoder=out))
+                      extras=dict({k: float(v.detach()) for k, v in losses.items()}, encoder=out))
 
 # %% ../../../nbs/multimodal/02_lxmert.ipynb #33f8208e
 @torch.no_grad()
