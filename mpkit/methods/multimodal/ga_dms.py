@@ -43,7 +43,8 @@ def insert_noise_words(
         raise ValueError(f"captions has {len(captions)} items and pools {len(pools)}; expected the "
                          "same number (>= 1) of captions and pools")
     check_positive('rate', rate)
-    if any(len(p) == 0 for p in pools): raise ValueError("pools holds an empty pool; expected words")
+    if any(len(p) == 0 for p in pools):
+        raise ValueError("pools holds an empty pool; expected words")
     g = torch.Generator().manual_seed(seed)
     noisy, flags = [], []
     for cap, pool in zip(captions, pools):
@@ -64,7 +65,8 @@ def noise_mask(
     flags: list,  # B lists of per-word flags (True = inserted word), as `insert_noise_words` gives
     length: int,  # L, the padded length of the matching `caption_batch` (`[CLS]` at position 0)
 ) -> torch.Tensor:
-    "The flags at their token positions: `(B, L)` bool, position `j + 1` for word `j` (after `[CLS]`)."
+    """The flags at their token positions: `(B, L)` bool, position `j + 1` for word `j`
+    (after `[CLS]`)."""
     check_positive('length', length, integer=True)
     if any(len(f) > length - 2 for f in flags):
         raise ValueError(f"flags has a caption of {max(map(len, flags))} words; expected at most "
@@ -79,7 +81,8 @@ def clip_loss(
     image: torch.Tensor,  # (B, D) float, unit-norm image embeddings; row i matches caption i
     scale: torch.Tensor | float,  # inverse temperature (CLIP: learnt, from 1/0.07, at most 100)
 ) -> torch.Tensor:
-    "CLIP's symmetric InfoNCE: mean of caption-to-image and image-to-caption cross-entropy. -> scalar."
+    """CLIP's symmetric InfoNCE: mean of caption-to-image and image-to-caption cross-entropy.
+    -> scalar."""
     if text.ndim != 2 or text.shape != image.shape or len(text) < 2:
         raise ValueError(f"text {tuple(text.shape)} and image {tuple(image.shape)}; expected two "
                          "(B, D) tensors of the same shape, B >= 2")
@@ -89,10 +92,11 @@ def clip_loss(
 
 # %% ../../../nbs/multimodal/03_ga_dms.ipynb #e56e5aa8
 class DualEncoder(nn.Module):
-    """Two-tower image-text model with a masked-token-prediction head. `forward(ids (B, L) long,
-    pad (B, L) bool, regions (B, R, F) float, region_pad (B, R) bool, *, drop (B, L) bool = hidden from
-    the contrastive pass, predict (B, L) bool = words to predict)` -> `Output`: loss, pred (B, B)
-    caption-to-image logits, extras `itc`, `mtp`."""
+    """Two-tower image-text model with a masked-token-prediction head.
+    `forward(ids, pad, regions, region_pad, *, drop=None, predict=None)` -> `Output`: loss, pred
+    (B, B) caption-to-image logits, extras `itc`, `mtp`. ids (B, L) long, pad (B, L) bool, regions
+    (B, R, F) float, region_pad (B, R) bool, drop (B, L) bool = hidden from the contrastive pass,
+    predict (B, L) bool = words to predict."""
     def __init__(
         self,
         vocab_size: int,  # word ids (`len(WordVocab())`)
@@ -106,7 +110,8 @@ class DualEncoder(nn.Module):
         mtp_weight: float = 1.0,  # lambda, weight of masked token prediction (ours)
     ):
         super().__init__()
-        for name, v in (('vocab_size', vocab_size), ('region_dim', region_dim), ('max_len', max_len)):
+        for name, v in (('vocab_size', vocab_size), ('region_dim', region_dim),
+                        ('max_len', max_len)):
             check_positive(name, v, integer=True)
         check_positive('temperature', temperature)
         self.mask_id, self.mtp_weight = WordVocab.MASK, mtp_weight
@@ -122,7 +127,8 @@ class DualEncoder(nn.Module):
         self.mtp_head = MaskedWordHead(dim, vocab_size)
 
     def encode_image(self, regions, region_pad):
-        "Region states `(B, 1 + R, D)` ([CLS] first), their padding `(B, 1 + R)` and the unit embedding `(B, D)`."
+        """Region states `(B, 1 + R, D)` ([CLS] first), their padding `(B, 1 + R)` and the unit
+        embedding `(B, D)`."""
         B = len(regions)
         x = torch.cat([self.image_cls.expand(B, -1, -1), self.region(regions)], 1)
         pad = torch.cat([torch.zeros(B, 1, dtype=torch.bool, device=x.device), region_pad], 1)
@@ -130,9 +136,11 @@ class DualEncoder(nn.Module):
         return h, pad, F.normalize(self.image_proj(h[:, 0]), dim=-1)
 
     def encode_text(self, ids, pad, *, return_attention=False):
-        "Word states `(B, L, D)`, the unit embedding `(B, D)` and, when asked, each layer's attention."
+        """Word states `(B, L, D)`, the unit embedding `(B, D)` and, when asked, each layer's
+        attention."""
         if ids.shape[1] > self.pos.shape[1]:
-            raise ValueError(f"ids has {ids.shape[1]} positions; expected at most max_len = {self.pos.shape[1]}")
+            raise ValueError(f"ids has {ids.shape[1]} positions; expected at most "
+                             f"max_len = {self.pos.shape[1]}")
         out = self.text.layers(self.word(ids) + self.pos[:, :ids.shape[1]], pad=pad,
                                return_attention=return_attention)
         return out.hidden, F.normalize(self.text_proj(out.hidden[:, 0]), dim=-1), out.attentions
@@ -162,8 +170,8 @@ def gradient_attention_scores(
     regions: torch.Tensor,  # (B, R, F) float region features of the matching images
     region_pad: torch.Tensor,  # (B, R) bool, True = padding
 ) -> torch.Tensor:
-    """Per word, `mean_h A[h, cls, j] * d s(I, T) / d A[h, cls, j]` in the last text layer, with s the
-    matched pair's cosine similarity: `(B, L)` float, detached, 0 on padding."""
+    """Per word, `mean_h A[h, cls, j] * d s(I, T) / d A[h, cls, j]` in the last text layer, with s
+    the matched pair's cosine similarity: `(B, L)` float, detached, 0 on padding."""
     check_mask('pad', pad, shape=ids.shape)
     with torch.enable_grad():
         _, _, z_img = model.encode_image(regions, region_pad)
@@ -181,23 +189,25 @@ def _gumbel_top(logits, allowed, k, generator):
     return (rank < k[:, None]) & allowed
 
 def dual_masks(
-    scores: torch.Tensor,  # (B, L) float word scores, higher = more informative (e.g. gradient-attention)
-    words: torch.Tensor,  # (B, L) bool, the positions that may be masked (words, not [CLS]/[SEP]/padding)
+    scores: torch.Tensor,  # (B, L) float word scores, higher = more informative (GA score)
+    words: torch.Tensor,  # (B, L) bool, positions that may be masked: words, not [CLS], [SEP], pad
     *,
-    noise_ratio: float = 0.25,  # share of each caption's words hidden as noise (ours: the noise share)
+    noise_ratio: float = 0.25,  # share of a caption's words hidden as noise (ours: the noise share)
     predict_ratio: float = 0.15,  # share of its words predicted (ours; BERT masks 0.15)
     tau: float = 0.5,  # temperature on standardised scores; float('inf'): random masks (ours)
     generator: torch.Generator | None = None,  # seeds the draws
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """`(drop, predict)`, two disjoint `(B, L)` bool masks inside `words`: `round(noise_ratio * n)` words
-    drawn towards low scores and `max(1, round(predict_ratio * n))` towards high scores."""
+    """`(drop, predict)`, two disjoint `(B, L)` bool masks inside `words`:
+    `round(noise_ratio * n)` words drawn towards low scores and `max(1, round(predict_ratio * n))`
+    towards high scores."""
     check_mask('words', words, shape=scores.shape)
     check_ratio('noise_ratio', noise_ratio, inclusive='left')
     check_ratio('predict_ratio', predict_ratio, inclusive='left')
     if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not tau > 0:
         raise ValueError(f"tau = {tau!r}; expected a positive number (float('inf'): random masks)")
     n = words.sum(1)
-    if (n < 2).any(): raise ValueError(f"words has rows with {int(n.min())} words; expected >= 2 per row")
+    if (n < 2).any():
+        raise ValueError(f"words has rows with {int(n.min())} words; expected >= 2 per row")
     w = words.float()
     mean = (scores * w).sum(1, keepdim=True) / n[:, None]
     std = (((scores - mean) ** 2 * w).sum(1, keepdim=True) / n[:, None]).sqrt().clamp_min(1e-12)
@@ -223,7 +233,8 @@ def dms_batches(
     "A function `step -> batch`: a dict of `DualEncoder.forward`'s arguments with the mode's masks."
     check_choice('mode', mode, DMS_MODES)
     check_positive('batch_size', batch_size, integer=True)
-    missing = [k for k in ('ids', 'pad', 'regions', 'region_pad', 'words', 'noise') if k not in data]
+    missing = [k for k in ('ids', 'pad', 'regions', 'region_pad', 'words', 'noise')
+               if k not in data]
     if missing: raise ValueError(f"data lacks {missing}; expected the tensors of the training set")
     def batch(step: int) -> dict:
         i = torch.randint(len(data['ids']), (batch_size,), generator=generator)
@@ -233,7 +244,8 @@ def dms_batches(
         if mode == 'oracle': scores = -data['noise'][i].float()
         drop, predict = dual_masks(scores, data['words'][i], noise_ratio=noise_ratio,
                                    predict_ratio=predict_ratio,
-                                   tau=float('inf') if mode == 'random' else tau, generator=generator)
+                                   tau=float('inf') if mode == 'random' else tau,
+                                   generator=generator)
         return b if mode == 'none' else dict(b, drop=drop, predict=predict)
     return batch
 
@@ -248,10 +260,12 @@ def retrieval_hits(
     *,
     k: int = 1,  # Recall@k
 ) -> torch.Tensor:
-    "Text-to-image Recall@k per query: `(N,)` float 0/1, 1 where image i is among caption i's top k."
+    """Text-to-image Recall@k per query: `(N,)` float 0/1, 1 where image i is among caption i's
+    top k."""
     check_positive('k', k, integer=True)
-    if len(ids) != len(regions): raise ValueError(f"ids has {len(ids)} captions and regions {len(regions)} "
-                                                  "images; expected one image per caption")
+    if len(ids) != len(regions):
+        raise ValueError(f"ids has {len(ids)} captions and regions {len(regions)} images; "
+                         "expected one image per caption")
     was = model.training
     model.eval()
     sim = model.encode_text(ids, pad)[1] @ model.encode_image(regions, region_pad)[2].T   # (N, N)
@@ -269,7 +283,8 @@ def noise_ranking(
     check_mask('words', words, shape=scores.shape)
     real = words & ~noise
     if not (noise.any(1) & real.any(1)).all():
-        raise ValueError("noise has captions without an inserted or without a real word; expected both")
+        raise ValueError("noise has captions without an inserted or without a real word; "
+                         "expected both")
     below = (scores[:, :, None] < scores[:, None, :]).float()     # (N, L, L): word a below word b
     pairs = (noise[:, :, None] & real[:, None, :]).float()
     return (below * pairs).sum((1, 2)) / pairs.sum((1, 2))
