@@ -5,20 +5,18 @@
 # %% ../../../nbs/text/06_cpt_uda.ipynb #80ea982a
 from __future__ import annotations
 import copy, math
-from typing import Callable, NamedTuple, Sequence
+from typing import NamedTuple, Sequence
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
-from ...models import MaskedTokenModel, Output
-from ...probes import pool
-from ...train import History, fit, evaluating, device_of
-from ...text import PAD, pad_batch, mlm_batches
+from ...models import MaskedTokenModel
+from ...train import History, fit, evaluating
+from ...text import PAD, pad_batch, mlm_batches, sentence_predictions
 from ...checks import check_positive, check_nonempty
 
 # %% auto #0
-__all__ = ['PARTIES', 'Labelled', 'party_labels', 'token_log_odds', 'continue_pretraining', 'SentenceClassifier',
-           'labelled_batches', 'DomainAccuracy', 'clustered_accuracy', 'target_accuracy', 'fine_tune']
+__all__ = ['PARTIES', 'Labelled', 'party_labels', 'token_log_odds', 'continue_pretraining', 'DomainAccuracy',
+           'clustered_accuracy', 'target_accuracy']
 
 # %% ../../../nbs/text/06_cpt_uda.ipynb #cfdf7341
 PARTIES = ('Democratic', 'Republican')   # the two parties with speeches in both eras
@@ -67,39 +65,6 @@ def continue_pretraining(model: MaskedTokenModel, seqs: Sequence[Sequence[int]],
                steps=steps, lr=lr, seed=seed, **fit_kw)
     return twin, hist
 
-# %% ../../../nbs/text/06_cpt_uda.ipynb #b85aea6c
-class SentenceClassifier(nn.Module):
-    "A `MaskedTokenModel`'s encoder, mean-pooled over real tokens, then a linear layer to `n_classes` logits."
-    def __init__(self, encoder: MaskedTokenModel, n_classes: int = 2):
-        super().__init__()
-        if n_classes < 2: raise ValueError(f"n_classes = {n_classes}; expected >= 2")
-        self.encoder, self.head = encoder, nn.Linear(encoder.tok.embedding_dim, n_classes)
-
-    def forward(self, ids: torch.Tensor, labels: torch.Tensor | None = None) -> Output:
-        "`ids: (B, L) long`, `labels: (B,) long` -> `Output(loss, pred (B, n_classes) logits, target=labels)`."
-        h = self.encoder.encode(ids)
-        logits = self.head(pool(h, ids == self.encoder.pad_id))
-        if labels is not None and labels.shape != ids.shape[:1]:
-            raise ValueError(f"labels have shape {tuple(labels.shape)}; expected ({ids.shape[0]},), one per sentence")
-        loss = F.cross_entropy(logits, labels) if labels is not None else None
-        return Output(loss=loss, pred=logits, target=labels, hidden=h)
-
-# %% ../../../nbs/text/06_cpt_uda.ipynb #cf85aed6
-def labelled_batches(seqs: Sequence[Sequence[int]], labels: Sequence[int], *, batch_size: int = 32,
-                     balanced: bool = True, generator: torch.Generator | None = None) -> Callable[[int], dict]:
-    """A function `step -> {'ids': (B, L) long, 'labels': (B,) long}`. With `balanced`, each sentence is drawn with
-    probability 1 / (n_classes * its class count), so every class fills the same share of a batch on average."""
-    labels = torch.as_tensor(np.asarray(labels), dtype=torch.long)
-    check_nonempty('seqs', seqs)
-    if len(seqs) != len(labels):
-        raise ValueError(f"{len(seqs)} sentences and {len(labels)} labels; expected the same, non-zero number")
-    check_positive('batch_size', batch_size, integer=True)
-    w = 1.0 / torch.bincount(labels)[labels].double() if balanced else torch.ones(len(labels), dtype=torch.double)
-    def batch(step: int) -> dict:
-        pick = torch.multinomial(w, batch_size, replacement=True, generator=generator)
-        return {'ids': pad_batch([seqs[i] for i in pick.tolist()]).ids, 'labels': labels[pick]}
-    return batch
-
 # %% ../../../nbs/text/06_cpt_uda.ipynb #605aac89
 class DomainAccuracy(NamedTuple):
     "Sentence accuracy with its sampling error."
@@ -123,23 +88,6 @@ def clustered_accuracy(correct: Sequence[bool], groups: Sequence[int]) -> Domain
     cl = math.sqrt(G / (G - 1) * (sums ** 2).sum()) / n if G > 1 else float('nan')
     return DomainAccuracy(float(p), n, math.sqrt(p * (1 - p) / n), int(G), cl)
 
-@torch.no_grad()
 def target_accuracy(clf: nn.Module, seqs: Sequence[Sequence[int]], labels, groups, *, batch_size: int = 256) -> DomainAccuracy:
     "Accuracy of `clf` (ids (B, L) -> `Output.pred` (B, C)) on `seqs` with `labels` (N,), clustered by `groups` (N,)."
-    with evaluating(clf):
-        device = device_of(clf)
-        pred = torch.cat([clf(pad_batch(seqs[i:i + batch_size]).ids.to(device)).pred.argmax(-1).cpu()
-                          for i in range(0, len(seqs), batch_size)])
-    return clustered_accuracy((pred.numpy() == np.asarray(labels)), groups)
-
-# %% ../../../nbs/text/06_cpt_uda.ipynb #7843b650
-def fine_tune(encoder: MaskedTokenModel, seqs: Sequence[Sequence[int]], labels, *, steps: int, n_classes: int = 2,
-              batch_size: int = 32,   # as in pre-training
-              lr: float = 5e-4,       # half the pre-training rate: BERT also fine-tunes below its pre-training rate
-              generator: torch.Generator | None = None, seed: int | None = None, **fit_kw) -> SentenceClassifier:
-    "A `SentenceClassifier` on a copy of `encoder`, every weight trained `steps` steps on balanced labelled batches."
-    if seed is not None: torch.manual_seed(seed)   # the head's initialisation
-    clf = SentenceClassifier(copy.deepcopy(encoder), n_classes)
-    fit(clf, labelled_batches(seqs, labels, batch_size=batch_size, generator=generator), steps=steps, lr=lr,
-        seed=seed, **fit_kw)
-    return clf
+    return clustered_accuracy(sentence_predictions(clf, seqs, batch_size=batch_size) == np.asarray(labels), groups)
