@@ -10,14 +10,16 @@ from typing import NamedTuple
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from .checks import check_finite, check_images, check_mask, check_positive, check_ratio
+from .models import Output
 from .train import evaluating
 
 # %% auto #0
 __all__ = ['binomial_stderr', 'ProbeResult', 'linear_probe', 'pool', 'extract_features', 'probe_encoder', 'masked_hits',
            'MaskedAccuracy', 'masked_accuracy', 'paired_difference', 'predict_classes', 'confusion_iou',
            'segmentation_scores', 'paired_miou_gap', 'scene_confusions', 'pooled_miou', 'reconstruction_errors',
-           'content_probe', 'speaker_probe']
+           'content_probe', 'speaker_probe', 'EncoderClassifier', 'accuracy_hits']
 
 # %% ../nbs/08_probes.ipynb #7c476104
 def binomial_stderr(
@@ -338,6 +340,38 @@ def speaker_probe(
     spk, s = _as_labels(speakers, len(feats), 'speakers'), _as_labels(sentence_ids, len(feats), 'sentence_ids')
     tr, te = _group_split(s, test_frac, seed)
     return linear_probe(feats[tr], spk[tr], feats[te], spk[te])
+
+# %% ../nbs/08_probes.ipynb #84dbe453
+class EncoderClassifier(nn.Module):
+    "A linear head on `encoder.encode(x) -> (B, D)`; the encoder is trained only if `train_encoder`. `forward(imgs, labels) -> Output`."
+    def __init__(self, encoder: nn.Module, dim: int, n_classes: int, *, train_encoder: bool = False):
+        super().__init__()
+        check_positive('dim', dim, integer=True)
+        if n_classes < 2: raise ValueError(f"n_classes = {n_classes}; expected >= 2")
+        if not callable(getattr(encoder, 'encode', None)):
+            raise ValueError(f"encoder is a {type(encoder).__name__} without an encode method; expected encode(x) -> (B, D)")
+        self.encoder, self.head = encoder.requires_grad_(train_encoder), nn.Linear(dim, n_classes)
+
+    def forward(self, imgs: torch.Tensor, labels: torch.Tensor) -> Output:
+        logits = self.head(self.encoder.encode(imgs))
+        return Output(loss=F.cross_entropy(logits, labels), pred=logits, target=labels)
+
+@torch.no_grad()
+def accuracy_hits(
+    model: nn.Module,  # anything with `.head` on `.encoder.encode` (EncoderClassifier and the like)
+    x: torch.Tensor,  # (N, ...) test inputs
+    y: torch.Tensor,  # (N,) their labels
+    *,
+    batch_size: int = 256,
+) -> torch.Tensor:
+    "Whether `model.head(model.encoder.encode(x))` predicts `y` (N,) for each item of `x` (N, ...): (N,) bool."
+    check_positive('batch_size', batch_size, integer=True)
+    if len(x) == 0 or len(x) != len(y):
+        raise ValueError(f"x has {len(x)} items and y {len(y)}; expected the same, non-zero number")
+    with evaluating(model):
+        pred = torch.cat([model.head(model.encoder.encode(x[i:i + batch_size])).argmax(-1)
+                          for i in range(0, len(x), batch_size)])
+    return pred.cpu() == torch.as_tensor(y).cpu()
 
 # %% ../nbs/08_probes.ipynb #7d6d9dde
 from .checks import document

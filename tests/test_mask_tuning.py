@@ -2,7 +2,8 @@
 import pytest
 import torch
 from mpkit.models import MaskedAutoencoder
-from mpkit.methods.vision.mask_tuning import WeightMask, add_weight_masks, masked_share, gradient_dropout, kl_to_teacher, EncoderClassifier, few_shot_split, shot_batches
+from mpkit.methods.vision.mask_tuning import WeightMask, add_weight_masks, masked_share, gradient_dropout, kl_to_teacher, few_shot_split, shot_batches
+from mpkit.probes import EncoderClassifier
 
 ATTN = r'^encoder\.blocks\.\d+\.attn\.'
 

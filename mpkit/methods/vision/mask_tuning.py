@@ -16,7 +16,7 @@ from ...checks import check_ratio, check_ids, check_nonempty
 
 # %% auto #0
 __all__ = ['few_shot_split', 'binarize', 'WeightMask', 'add_weight_masks', 'masked_share', 'gradient_dropout', 'kl_to_teacher',
-           'EncoderClassifier', 'MaskTunedClassifier', 'shot_batches', 'accuracy_hits']
+           'MaskTunedClassifier', 'shot_batches']
 
 # %% ../../../nbs/vision/06_mask_tuning.ipynb #e32aa3ab
 def few_shot_split(labels: torch.Tensor, shots: int, *, pool: int | None = None,
@@ -89,16 +89,6 @@ def kl_to_teacher(student: torch.Tensor, teacher: torch.Tensor, *, T: float = 1.
     return -(F.softmax(teacher.detach() / T, -1) * F.log_softmax(student / T, -1)).sum(1).mean() * T * T
 
 # %% ../../../nbs/vision/06_mask_tuning.ipynb #831e423b
-class EncoderClassifier(nn.Module):
-    "A linear head on `encoder.encode(x) -> (B, D)`; the encoder is trained only if `train_encoder`. `forward(imgs, labels) -> Output`."
-    def __init__(self, encoder: nn.Module, dim: int, n_classes: int, *, train_encoder: bool = False):
-        super().__init__()
-        self.encoder, self.head = encoder.requires_grad_(train_encoder), nn.Linear(dim, n_classes)
-
-    def forward(self, imgs: torch.Tensor, labels: torch.Tensor) -> Output:
-        logits = self.head(self.encoder.encode(imgs))
-        return Output(loss=F.cross_entropy(logits, labels), pred=logits, target=labels)
-
 class MaskTunedClassifier(nn.Module):
     """R-AMT around `encoder` (`encode(x) -> (B, D)`): weight masks (`add_weight_masks`), a linear head, an L2 penalty
     `mask_l2` on the scores, and gradient dropout of the score gradients against `kl_to_teacher` (if `gdr`).
@@ -142,9 +132,3 @@ def shot_batches(x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 32,   # 
         return {'imgs': x[i], 'labels': y[i]}
     return batch
 
-@torch.no_grad()
-def accuracy_hits(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 256) -> torch.Tensor:
-    "Whether `model.head(model.encoder.encode(x))` predicts `y` (N,) for each item of `x` (N, ...): (N,) bool."
-    with evaluating(model):
-        pred = torch.cat([model.head(model.encoder.encode(x[i:i + batch_size])).argmax(-1) for i in range(0, len(x), batch_size)])
-    return pred.cpu() == y
