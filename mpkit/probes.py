@@ -19,7 +19,7 @@ from .train import evaluating
 __all__ = ['binomial_stderr', 'ProbeResult', 'linear_probe', 'pool', 'extract_features', 'probe_encoder', 'masked_hits',
            'MaskedAccuracy', 'masked_accuracy', 'paired_difference', 'predict_classes', 'confusion_iou',
            'segmentation_scores', 'paired_miou_gap', 'scene_confusions', 'pooled_miou', 'reconstruction_errors',
-           'content_probe', 'speaker_probe', 'EncoderClassifier', 'accuracy_hits']
+           'group_split', 'content_probe', 'speaker_probe', 'EncoderClassifier', 'accuracy_hits']
 
 # %% ../nbs/08_probes.ipynb #7c476104
 def binomial_stderr(
@@ -303,7 +303,15 @@ def reconstruction_errors(
     return res
 
 # %% ../nbs/08_probes.ipynb #a17b4e35
-def _group_split(groups, test_frac, seed):
+def group_split(
+    groups: np.ndarray,  # (N,) the group of each example (a voice, a sentence): a group is never split
+    test_frac: float,  # share of the groups held out, in (0, 1)
+    seed: int,  # seeds numpy's generator that picks the held-out groups
+) -> tuple[np.ndarray, np.ndarray]:
+    "Hold out whole groups: `(is_train, is_test)`, two (N,) bool masks; the split the content and speaker probes use."
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or len(groups) == 0:
+        raise ValueError(f"groups has shape {groups.shape}; expected a non-empty (N,) array")
     check_ratio('test_frac', test_frac, inclusive='neither')
     uniq = np.array(sorted(set(groups.tolist())))
     rng = np.random.default_rng(seed)
@@ -324,7 +332,7 @@ def content_probe(
     "Sentence identity from utterance features (N, D), tested on held-out speakers."
     feats = _as_2d_float(feats, 'feats')
     s, spk = _as_labels(sentence_ids, len(feats), 'sentence_ids'), _as_labels(speakers, len(feats), 'speakers')
-    tr, te = _group_split(spk, test_frac, seed)
+    tr, te = group_split(spk, test_frac, seed)
     return linear_probe(feats[tr], s[tr], feats[te], s[te])
 
 def speaker_probe(
@@ -338,13 +346,20 @@ def speaker_probe(
     "Speaker identity from utterance features (N, D), tested on held-out sentences."
     feats = _as_2d_float(feats, 'feats')
     spk, s = _as_labels(speakers, len(feats), 'speakers'), _as_labels(sentence_ids, len(feats), 'sentence_ids')
-    tr, te = _group_split(s, test_frac, seed)
+    tr, te = group_split(s, test_frac, seed)
     return linear_probe(feats[tr], spk[tr], feats[te], spk[te])
 
 # %% ../nbs/08_probes.ipynb #84dbe453
 class EncoderClassifier(nn.Module):
     "A linear head on `encoder.encode(x) -> (B, D)`; the encoder is trained only if `train_encoder`. `forward(imgs, labels) -> Output`."
-    def __init__(self, encoder: nn.Module, dim: int, n_classes: int, *, train_encoder: bool = False):
+    def __init__(
+        self,
+        encoder: nn.Module,  # anything with `encode(x) -> (B, D)`; trained in place if `train_encoder`
+        dim: int,  # D, the width of the encoder's features
+        n_classes: int,  # outputs of the linear head, >= 2
+        *,
+        train_encoder: bool = False,  # False: a linear probe trained by gradient descent; True: fine-tuning
+    ):
         super().__init__()
         check_positive('dim', dim, integer=True)
         if n_classes < 2: raise ValueError(f"n_classes = {n_classes}; expected >= 2")
@@ -362,7 +377,7 @@ def accuracy_hits(
     x: torch.Tensor,  # (N, ...) test inputs
     y: torch.Tensor,  # (N,) their labels
     *,
-    batch_size: int = 256,
+    batch_size: int = 256,  # items per forward pass
 ) -> torch.Tensor:
     "Whether `model.head(model.encoder.encode(x))` predicts `y` (N,) for each item of `x` (N, ...): (N,) bool."
     check_positive('batch_size', batch_size, integer=True)

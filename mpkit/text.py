@@ -276,7 +276,11 @@ def sample_text(
 # %% ../nbs/01b_text.ipynb #8974bb44
 class SentenceClassifier(nn.Module):
     "A `MaskedTokenModel`'s encoder, mean-pooled over real tokens, then a linear layer to `n_classes` logits."
-    def __init__(self, encoder: MaskedTokenModel, n_classes: int = 2):
+    def __init__(
+        self,
+        encoder: MaskedTokenModel,  # the encoder, used (and trained) as it is: pass a copy to keep the original
+        n_classes: int = 2,  # outputs of the linear head, >= 2
+    ):
         super().__init__()
         if n_classes < 2: raise ValueError(f"n_classes = {n_classes}; expected >= 2")
         self.encoder, self.head = encoder, nn.Linear(encoder.tok.embedding_dim, n_classes)
@@ -294,9 +298,9 @@ def labelled_batches(
     seqs: Sequence[Sequence[int]],  # id lists, as `sentence_ids` makes them
     labels: Sequence[int],  # (N,) the class of each sentence, 0 .. C-1
     *,
-    batch_size: int = 32,
+    batch_size: int = 32,  # sentences per batch
     balanced: bool = True,  # draw every class equally often, whatever its share of `labels`
-    generator: torch.Generator | None = None,
+    generator: torch.Generator | None = None,  # draws the sentences of each batch
 ) -> Callable[[int], dict]:
     """A function `step -> {'ids': (B, L) long, 'labels': (B,) long}`. With `balanced`, each sentence is drawn with
     probability 1 / (n_classes * its class count), so every class fills the same share of a batch on average."""
@@ -316,9 +320,9 @@ def fine_tune(
     seqs: Sequence[Sequence[int]],  # the labelled sentences, as id lists
     labels: Sequence[int],  # (N,) their classes
     *,
-    steps: int,
-    n_classes: int = 2,
-    batch_size: int = 32,
+    steps: int,  # optimiser steps
+    n_classes: int = 2,  # outputs of the head, >= 2
+    batch_size: int = 32,  # sentences per step
     lr: float = 5e-4,  # below the kit's pre-training rates: BERT also fine-tunes below its pre-training rate
     balanced: bool = True,  # as in `labelled_batches`
     train_encoder: bool = True,  # False: the encoder stays frozen and only the linear head learns
@@ -338,7 +342,12 @@ def fine_tune(
     return clf
 
 @torch.no_grad()
-def sentence_predictions(clf: nn.Module, seqs: Sequence[Sequence[int]], *, batch_size: int = 256) -> np.ndarray:
+def sentence_predictions(
+    clf: nn.Module,  # `ids (B, L) -> Output` with `pred` (B, C) logits, e.g. a SentenceClassifier
+    seqs: Sequence[Sequence[int]],  # id lists, as `sentence_ids` makes them
+    *,
+    batch_size: int = 256,  # sentences per forward pass
+) -> np.ndarray:
     "The class `clf` (ids (B, L) -> `Output.pred` (B, C)) predicts for each of `seqs`: (N,) int64, in the order of `seqs`."
     if len(seqs) == 0: raise ValueError("seqs is empty; expected at least one sentence")
     with evaluating(clf):

@@ -103,6 +103,16 @@ def load_into(model):
 
 CLAIM = claims.Claim('bert', 'the twist wins', 'accuracy', 'twist', 'plain', higher_is_better=True)
 
+
+class _Encodes(torch.nn.Module):
+    "A stand-in encoder with `encode(x) -> (B, 2)`."
+    def encode(self, x): return x
+
+
+def _tiny_text_model():
+    return models.MaskedTokenModel(vocab_size=40, dim=8, depth=1, heads=2, max_len=16)
+
+
 MODULES = {
     'config': {
         'as_settings': [lambda: config.as_settings('quick'), lambda: config.as_settings({'seed': 0})],
@@ -900,6 +910,23 @@ MODULES = {
             lambda: probes.reconstruction_errors(torch.nn.Identity(), NAN_IMGS),
             lambda: probes.reconstruction_errors(torch.nn.Identity(), IMGS, mask_ratio=1.5),
         ],
+        'group_split': [
+            lambda: probes.group_split(np.array([]), 0.25, 0),
+            lambda: probes.group_split(np.zeros((2, 2)), 0.25, 0),
+            lambda: probes.group_split(np.array([0, 1, 2]), 1.5, 0),
+            lambda: probes.group_split(np.array([0, 0, 0]), 0.25, 0),
+        ],
+        'EncoderClassifier': [
+            lambda: probes.EncoderClassifier(torch.nn.Linear(2, 2), 2, 2),
+            lambda: probes.EncoderClassifier(_Encodes(), 2, 1),
+            lambda: probes.EncoderClassifier(_Encodes(), 0, 2),
+        ],
+        'accuracy_hits': [
+            lambda: probes.accuracy_hits(probes.EncoderClassifier(_Encodes(), 2, 2), torch.zeros(3, 2), torch.zeros(2)),
+            lambda: probes.accuracy_hits(probes.EncoderClassifier(_Encodes(), 2, 2), torch.zeros(0, 2), torch.zeros(0)),
+            lambda: probes.accuracy_hits(probes.EncoderClassifier(_Encodes(), 2, 2), torch.zeros(3, 2), torch.zeros(3),
+                                         batch_size=0),
+        ],
         'content_probe': [
             lambda: probes.content_probe(np.zeros(4), [0, 1, 0, 1], [0, 0, 1, 1]),
             lambda: probes.content_probe(np.zeros((4, 2)), [0, 1, 0, 1], [0, 0, 0, 0]),
@@ -1084,6 +1111,17 @@ MODULES = {
             lambda: text.sentence_ids(['a'], None, max_len=2),
         ],
         'pad_batch': [lambda: text.pad_batch([]), lambda: text.pad_batch([[5, 6], []])],
+        'SentenceClassifier': [lambda: text.SentenceClassifier(_tiny_text_model(), 1)],
+        'labelled_batches': [
+            lambda: text.labelled_batches([], []),
+            lambda: text.labelled_batches(SEQS, [0]),
+            lambda: text.labelled_batches(SEQS, [0] * len(SEQS), batch_size=0),
+        ],
+        'fine_tune': [
+            lambda: text.fine_tune(torch.nn.Linear(2, 2), SEQS, [0] * len(SEQS), steps=1),
+            lambda: text.fine_tune(_tiny_text_model(), SEQS, [0], steps=1),
+        ],
+        'sentence_predictions': [lambda: text.sentence_predictions(text.SentenceClassifier(_tiny_text_model()), [])],
         'mlm_batches': [
             lambda: text.mlm_batches([], vocab_size=10),
             lambda: text.mlm_batches(SEQS, vocab_size=10, batch_size=0),
