@@ -4,15 +4,16 @@
 
 # %% ../nbs/10_results.ipynb #53c34147
 from __future__ import annotations
-import hashlib, json, os, subprocess, tempfile, time
+import ast, hashlib, importlib.util, json, os, subprocess, tempfile, time
 from pathlib import Path
+import mpkit
 from .checks import check_choice, check_finite, check_positive
 from .config import as_settings, get_settings, repo_root
 from .papers import PAPERS, get_paper
 
 # %% auto #0
-__all__ = ['results_dir', 'recorded_results_path', 'load_results', 'notebook_hash', 'git_commit', 'beats', 'record',
-           'check_results', 'audit', 'drop_older', 'results_table', 'update_readme', 'recorded']
+__all__ = ['results_dir', 'recorded_results_path', 'load_results', 'notebook_hash', 'git_commit', 'core_hashes', 'core_changes',
+           'beats', 'record', 'check_results', 'audit', 'drop_older', 'results_table', 'update_readme', 'recorded']
 
 # %% ../nbs/10_results.ipynb #c6f93645
 def results_dir(
@@ -97,6 +98,89 @@ def git_commit() -> str | None:
     except (OSError, subprocess.TimeoutExpired): return None
     return (out.stdout.strip() or None) if out.returncode == 0 else None
 
+# %% ../nbs/10_results.ipynb #8359980e
+_BOOKKEEPING = ('mpkit.papers', 'mpkit.results')   # they list papers and write rows: no measured number depends on them
+
+def _module_file(pkg: Path, name: str) -> Path | None:
+    "The source file of module `name` ('mpkit.x.y') inside the package folder `pkg`, or None."
+    parts = name.split('.')[1:]
+    for f in ((pkg.joinpath(*parts).with_suffix('.py'),) if parts else ()) + (pkg.joinpath(*parts, '__init__.py'),):
+        if f.is_file(): return f
+    return None
+
+def _mpkit_imports(tree: ast.AST, pkg: Path, package: str | None = None) -> set[str]:
+    "The mpkit modules an AST imports; `package` resolves relative imports (a module's own package)."
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import): names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level and package is None: continue
+            base = (importlib.util.resolve_name('.' * node.level + (node.module or ''), package)
+                    if node.level else node.module or '')
+            names = [base] + [f'{base}.{a.name}' for a in node.names]   # `from mpkit import text`: a module
+        else: continue
+        out |= {n for n in names if n.split('.')[0] == 'mpkit' and _module_file(pkg, n) is not None}
+    return out
+
+def _code_without_docstrings(tree: ast.AST) -> str:
+    "`ast.dump` of a module with its docstrings removed: blind to comments, layout and docstrings."
+    for node in ast.walk(tree):
+        body = getattr(node, 'body', None)
+        if (isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
+def _notebook_tree(path: Path) -> ast.Module:
+    "The code cells of a notebook as one AST, shell and magic lines (`!`, `%`) left out."
+    cells = json.loads(path.read_text())['cells']
+    body = []
+    for c in cells:
+        if c['cell_type'] != 'code': continue
+        src = '\n'.join(l for l in ''.join(c['source']).splitlines() if not l.lstrip().startswith(('!', '%')))
+        try: body += ast.parse(src).body
+        except SyntaxError: continue   # a cell that is not Python (another kernel's syntax): it imports nothing
+    return ast.Module(body=body, type_ignores=[])
+
+def core_hashes(
+    paper: str,             # the paper's registry key
+    nbs_path=None,          # the notebooks' folder; None: nbs/ of the checkout
+    pkg_path=None,          # the mpkit package folder whose modules are hashed; None: the one imported
+) -> dict[str, str] | None:
+    """`{module: hash}` for each mpkit module that `paper`'s notebook imports, directly or through another
+    module (bookkeeping left out: `mpkit.papers`, `mpkit.results`); each hash is the first 12 hex digits of the
+    sha256 of the module's code without comments and docstrings. None without notebooks."""
+    pkg = Path(mpkit.__file__).parent if pkg_path is None else Path(pkg_path)
+    if not (pkg/'__init__.py').is_file():
+        raise ValueError(f"pkg_path = '{pkg}' has no __init__.py; expected the mpkit package folder")
+    nbs = Path(nbs_path) if nbs_path is not None else (repo_root()/'nbs' if repo_root() is not None else None)
+    path = None if nbs is None else nbs/get_paper(paper).notebook
+    if path is None or not path.is_file(): return None
+    seen, todo, out = set(), _mpkit_imports(_notebook_tree(path), pkg), {}
+    while todo:
+        name = todo.pop()
+        if name in seen or name in _BOOKKEEPING: continue
+        seen.add(name)
+        f = _module_file(pkg, name)
+        tree = ast.parse(f.read_text())
+        package = name if f.name == '__init__.py' else name.rpartition('.')[0]
+        todo |= _mpkit_imports(tree, pkg, package) - seen
+        out[name] = hashlib.sha256(_code_without_docstrings(tree).encode()).hexdigest()[:12]
+    return dict(sorted(out.items()))
+
+def core_changes(
+    row: dict,              # a results row, as `record` writes it
+    nbs_path=None,          # the notebooks' folder; None: nbs/ of the checkout
+    pkg_path=None,          # the mpkit package folder; None: the one imported
+) -> list[str] | None:
+    """The mpkit modules whose code changed (or came or went) since `row` was recorded, sorted; None when the row
+    has no module hashes (recorded before they were kept) or the notebooks are not here."""
+    _check_rows([row], 'row', ('paper',))
+    was, now = row.get('core_hashes'), core_hashes(row['paper'], nbs_path, pkg_path)
+    if was is None or now is None: return None
+    return sorted(m for m in set(was) | set(now) if was.get(m) != now.get(m))
+
 # %% ../nbs/10_results.ipynb #f35d1266
 _CLAIM_KEYS = ('statement', 'twist', 'difference', 'low', 'high', 'level', 'seeds', 'verdict')
 
@@ -147,7 +231,7 @@ def record(
                asserted=bool(asserted), notes=notes, extra=extra or {}, time=time.strftime('%Y-%m-%d %H:%M:%S'),
                seeds=[int(check_positive('seeds', s, integer=True, allow_zero=True))
                       for s in (seeds if seeds is not None else [get_settings().seed])],
-               commit=git_commit(), notebook_hash=notebook_hash(paper))
+               commit=git_commit(), notebook_hash=notebook_hash(paper), core_hashes=core_hashes(paper))
     if claim is not None:
         missing = [k for k in _CLAIM_KEYS if not isinstance(claim, dict) or k not in claim]
         if missing: raise ValueError(f"claim lacks {missing}; expected the dict mpkit.claims.claim_row gives")
@@ -175,12 +259,15 @@ def audit(
     *,
     budget: str = 'full',            # the budget whose rows are audited
     nbs_path=None,                   # the notebooks' folder; None: nbs/ of the checkout
+    pkg_path=None,                   # the mpkit package folder; None: the one imported
 ) -> list[str]:
     """What `make results` still has to do, one line each: rows of `budget` recorded from another version of
-    their notebook (stale), and implemented papers without a claim row in `budget` (missing)."""
+    their notebook (stale), papers whose rows were recorded with other code of the core modules they import
+    (core changed) or before those were hashed (core unknown), and implemented papers without a claim row in
+    `budget` (missing)."""
     rows = load_results() if rows is None else _check_rows(rows)
     check_choice('budget', budget, ('quick', 'full'))
-    out = []
+    out, changed, unknown = [], {}, {}
     for r in rows:
         if r['budget'] != budget: continue
         now = notebook_hash(r['paper'], nbs_path)
@@ -188,6 +275,13 @@ def audit(
             was = r.get('notebook_hash') or 'no hash'
             out.append(f"stale: {r['paper']} / {r['metric']} ({budget}) was recorded from notebook {was}, "
                        f"the notebook is now {now}")
+        elif r.get('core_hashes') is None: unknown[r['paper']] = unknown.get(r['paper'], 0) + 1
+        else:
+            for m in core_changes(r, nbs_path, pkg_path) or []: changed.setdefault(r['paper'], set()).add(m)
+    out += [f"core changed: {p} ({budget}): {', '.join(sorted(ms))} changed since its rows were recorded"
+            for p, ms in sorted(changed.items())]
+    out += [f"core unknown: {p} ({budget}): {n} row(s) recorded before the core's modules were hashed"
+            for p, n in sorted(unknown.items())]
     claimed = {r['paper'] for r in rows if r['budget'] == budget and r.get('kind') == 'claim'}
     out += [f"missing: {k} is implemented but has no claim row in the {budget} budget"
             for k, p in PAPERS.items() if p.status == 'implemented' and k not in claimed]
@@ -280,7 +374,7 @@ def recorded(
     nbs_path=None,                   # the notebooks' folder; None: nbs/ of the checkout
 ) -> str:
     """Markdown: `paper`'s rows of `budget` (metric, value, baseline, difference, verdict, seeds, notes) and
-    where they came from (commit, and whether the notebook changed since)."""
+    where they came from (commit, and whether the notebook or the core modules it imports changed since)."""
     get_paper(paper)
     check_choice('budget', budget, ('quick', 'full'))
     rows = [r for r in (load_results() if rows is None else _check_rows(rows))
@@ -304,6 +398,10 @@ def recorded(
         elif h == now: state = "from this notebook's code as it is now"
         else: state = f"from an earlier version of this notebook (code {h}, now {now}): a fresh run may differ"
         out.append(f"\nRecorded at {when}, {state}.")
+    changed = sorted({m for r in rows for m in (core_changes(r, nbs_path) or [])})
+    if any(r.get('core_hashes') is None for r in rows):
+        out.append("\nRecorded before the core's modules were hashed: the core it imports may have changed since.")
+    elif changed: out.append(f"\nThe core changed since: {', '.join(changed)}; a fresh run may differ.")
     return '\n'.join(out)
 
 # %% ../nbs/10_results.ipynb #26a92f91

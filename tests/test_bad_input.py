@@ -503,6 +503,9 @@ MODULES = {
         ],
         'check_results': [lambda: results.check_results([{}]), lambda: results.check_results(ROW)],
         'notebook_hash': [(lambda: results.notebook_hash('nope'), KeyError)],
+        'core_hashes': [(lambda: results.core_hashes('nope'), KeyError),
+                        lambda: results.core_hashes('bert', pkg_path=MISSING.parent)],
+        'core_changes': [lambda: results.core_changes({}), lambda: results.core_changes(3)],
         'audit': [lambda: results.audit([3]), lambda: results.audit([], budget='medium')],
         'drop_older': [
             (lambda: results.drop_older('nope', budget='full', before='2026-01-01 00:00:00'), KeyError),
