@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_results.ipynb #53c34147
 from __future__ import annotations
-import ast, hashlib, importlib.util, json, os, subprocess, tempfile, time
+import ast, functools, hashlib, importlib.util, json, os, subprocess, tempfile, time
 from pathlib import Path
 import mpkit
 from .checks import check_choice, check_finite, check_positive
@@ -163,11 +163,18 @@ def core_hashes(
         if name in seen or name in _BOOKKEEPING: continue
         seen.add(name)
         f = _module_file(pkg, name)
-        tree = ast.parse(f.read_text())
-        package = name if f.name == '__init__.py' else name.rpartition('.')[0]
-        todo |= _mpkit_imports(tree, pkg, package) - seen
-        out[name] = hashlib.sha256(_code_without_docstrings(tree).encode()).hexdigest()[:12]
+        st = f.stat()
+        out[name], imports = _module_hash(str(f), name, str(pkg), st.st_mtime_ns, st.st_size)
+        todo |= set(imports) - seen
     return dict(sorted(out.items()))
+
+@functools.lru_cache(maxsize=256)
+def _module_hash(path: str, name: str, pkg: str, mtime_ns: int, size: int) -> tuple[str, tuple[str, ...]]:
+    "A module's code hash and the mpkit modules it imports, kept while its file is unchanged (a notebook records often)."
+    tree = ast.parse(Path(path).read_text())
+    package = name if Path(path).name == '__init__.py' else name.rpartition('.')[0]
+    imports = tuple(sorted(_mpkit_imports(tree, Path(pkg), package)))
+    return hashlib.sha256(_code_without_docstrings(tree).encode()).hexdigest()[:12], imports
 
 def core_changes(
     row: dict,              # a results row, as `record` writes it
