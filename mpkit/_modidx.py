@@ -1660,6 +1660,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'mpkit.results._module_file': ('results.html#_module_file', 'mpkit/results.py'),
                                'mpkit.results._module_hash': ('results.html#_module_hash', 'mpkit/results.py'),
                                'mpkit.results._mpkit_imports': ('results.html#_mpkit_imports', 'mpkit/results.py'),
+                               'mpkit.results._notebook_path': ('results.html#_notebook_path', 'mpkit/results.py'),
                                'mpkit.results._notebook_tree': ('results.html#_notebook_tree', 'mpkit/results.py'),
                                'mpkit.results._number': ('results.html#_number', 'mpkit/results.py'),
                                'mpkit.results._results_path': ('results.html#_results_path', 'mpkit/results.py'),

@@ -78,14 +78,19 @@ def _write_atomic(path: Path, text: str):
     os.replace(tmp, path)
 
 # %% ../nbs/10_results.ipynb #2b850a0b
+def _notebook_path(paper: str, nbs_path) -> Path | None:
+    "`paper`'s notebook in `nbs_path` (None: nbs/ of the checkout), or None where it is not."
+    nbs = Path(nbs_path) if nbs_path is not None else (repo_root()/'nbs' if repo_root() is not None else None)
+    path = None if nbs is None else nbs/get_paper(paper).notebook
+    return path if path is not None and path.is_file() else None
+
 def notebook_hash(
     paper: str,             # the paper's registry key
     nbs_path=None,          # the notebooks' folder; None: nbs/ of the checkout
 ) -> str | None:
     "The first 16 hex digits of the sha256 of the code cells of `paper`'s notebook; None without notebooks."
-    nbs = Path(nbs_path) if nbs_path is not None else (repo_root()/'nbs' if repo_root() is not None else None)
-    path = None if nbs is None else nbs/get_paper(paper).notebook
-    if path is None or not path.is_file(): return None
+    path = _notebook_path(paper, nbs_path)
+    if path is None: return None
     cells = json.loads(path.read_text())['cells']
     code = '\n\x00'.join(''.join(c['source']) for c in cells if c['cell_type'] == 'code')
     return hashlib.sha256(code.encode()).hexdigest()[:16]
@@ -154,9 +159,8 @@ def core_hashes(
     pkg = Path(mpkit.__file__).parent if pkg_path is None else Path(pkg_path)
     if not (pkg/'__init__.py').is_file():
         raise ValueError(f"pkg_path = '{pkg}' has no __init__.py; expected the mpkit package folder")
-    nbs = Path(nbs_path) if nbs_path is not None else (repo_root()/'nbs' if repo_root() is not None else None)
-    path = None if nbs is None else nbs/get_paper(paper).notebook
-    if path is None or not path.is_file(): return None
+    path = _notebook_path(paper, nbs_path)
+    if path is None: return None
     seen, todo, out = set(), _mpkit_imports(_notebook_tree(path), pkg), {}
     while todo:
         name = todo.pop()
@@ -170,7 +174,8 @@ def core_hashes(
 
 @functools.lru_cache(maxsize=256)
 def _module_hash(path: str, name: str, pkg: str, mtime_ns: int, size: int) -> tuple[str, tuple[str, ...]]:
-    "A module's code hash and the mpkit modules it imports, kept while its file is unchanged (a notebook records often)."
+    """A module's code hash and the mpkit modules it imports, kept while its file is unchanged (a notebook
+    records often)."""
     tree = ast.parse(Path(path).read_text())
     package = name if Path(path).name == '__init__.py' else name.rpartition('.')[0]
     imports = tuple(sorted(_mpkit_imports(tree, Path(pkg), package)))
